@@ -1,0 +1,17 @@
+# The two fresh-machine commands: `make demo` (the main job on a local AWS emulator) and
+# `make test` (the whole suite). Both install what they need first.
+PYTHON ?= python3
+
+.PHONY: install demo test lint
+
+install:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+demo: install
+	$(PYTHON) -m devtools.demo
+
+test: install
+	$(PYTHON) -m pytest
+
+lint: install
+	$(PYTHON) -m ruff check .

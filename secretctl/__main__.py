@@ -1,0 +1,3 @@
+from secretctl.cli import main
+
+main()

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import click
+
+from secretctl.cmd.common import get_store, preserve_case_option, warn
+from secretctl.errors import UsageError
+
+
+class ExecCommand(click.Command):
+    """Splits argv at the first '--': services and options before, the command after."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            at = args.index("--")
+            ctx.meta["exec_argv"] = args[at + 1 :]
+            args = args[:at]
+        else:
+            ctx.meta["exec_argv"] = None
+        return super().parse_args(ctx, args)
+
+
+@click.command("exec", cls=ExecCommand)
+@click.argument("services", nargs=-1, required=True)
+@click.option("--pristine", is_flag=True, help="Give the command only the secrets.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fill only variables already set to the placeholder; a placeholder without a "
+    "secret is an error.",
+)
+@click.option(
+    "--strict-value", default="chamberme", show_default=True, help="The placeholder value."
+)
+@preserve_case_option
+@click.pass_context
+def exec_cmd(
+    ctx: click.Context,
+    services: tuple[str, ...],
+    pristine: bool,
+    strict: bool,
+    strict_value: str,
+    preserve_case: bool,
+) -> None:
+    """Run a command with the secrets of SERVICES in its environment.
+
+    Usage: secretctl exec SERVICE... -- COMMAND [ARGS]. Later services override earlier
+    ones. secretctl replaces itself with COMMAND, so signals and the exit status are its own.
+    """
+    import os
+
+    from secretctl.environ import build_exec_env, merge_services, secrets_to_env
+    from secretctl.execing import exec_command
+    from secretctl.loading import empty_service_warnings, load_services
+
+    argv = ctx.meta.get("exec_argv")
+    if not argv:
+        raise UsageError(
+            "exec needs '--' and a command after the services: "
+            "secretctl exec SERVICE... -- COMMAND [ARGS]"
+        )
+    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
+    for message in empty_service_warnings(loaded):
+        warn(message)
+    mapped = [(service, secrets_to_env(values)) for service, values in loaded]
+    secrets, overrides = merge_services(mapped)
+    for message in overrides:
+        warn(message)
+    env = build_exec_env(
+        os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value
+    )
+    exec_command(argv, env)

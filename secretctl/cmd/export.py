@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import click
+
+from secretctl.cmd.common import get_store, preserve_case_option, warn
+
+FORMATS = ["json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars"]
+
+
+@click.command("export")
+@click.argument("services", nargs=-1, required=True)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (mode 0600, replaced atomically) instead of stdout.",
+)
+@preserve_case_option
+@click.pass_context
+def export_cmd(
+    ctx: click.Context,
+    services: tuple[str, ...],
+    fmt: str,
+    output_file: str | None,
+    preserve_case: bool,
+) -> None:
+    """Export the secrets of SERVICES (later ones override earlier ones)."""
+    from secretctl.files import write_private_file
+    from secretctl.formats import render
+    from secretctl.loading import empty_service_warnings, load_services, merge_keys
+
+    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
+    for message in empty_service_warnings(loaded):
+        warn(message)
+    secrets, overrides = merge_keys(loaded)
+    for message in overrides:
+        warn(message)
+    text = render(fmt, secrets)
+    if output_file:
+        write_private_file(output_file, text)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,143 @@
+"""Build a process environment from secrets: env names, merging, strict and pristine modes.
+
+Pure functions, stdlib only: this module is on the container-start path. Messages name keys
+and variables, never values.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+
+from secretctl.errors import UsageError
+
+DEFAULT_STRICT_VALUE = "chamberme"
+
+_SHELL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+_TO_UNDERSCORE_RE = re.compile(r"[-.\s]")
+
+
+def env_name(key: str) -> str:
+    """The environment variable name of a key: uppercased, with '-', '.' and whitespace as '_'."""
+    return _TO_UNDERSCORE_RE.sub("_", key.upper())
+
+
+def is_shell_name(name: str) -> bool:
+    """Whether name can be a shell variable (``^[A-Za-z_][A-Za-z0-9_]*$``)."""
+    return _SHELL_NAME_RE.fullmatch(name) is not None
+
+
+def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
+    """Map key -> value to ENV_NAME -> value; two keys with one env name are an error."""
+    by_name: dict[str, list[str]] = {}
+    for key in secrets:
+        by_name.setdefault(env_name(key), []).append(key)
+    for name, keys in sorted(by_name.items()):
+        _check_exec_name(name, keys[0])
+        if len(keys) > 1:
+            listed = ", ".join(repr(k) for k in sorted(keys))
+            raise UsageError(
+                f"keys {listed} map to the same environment variable {name}; "
+                "rename or delete all but one of them"
+            )
+    return {name: secrets[keys[0]] for name, keys in by_name.items()}
+
+
+def _check_exec_name(name: str, key: str) -> None:
+    """Reject names no environment can hold (empty, '=' or NUL); other odd names are allowed."""
+    if not name or "=" in name or "\x00" in name:
+        raise UsageError(
+            f"key {key!r} gives the environment variable name {name!r}, which cannot be set; "
+            "rename the key to letters, digits and '_'"
+        )
+
+
+def merge_services(
+    loaded: list[tuple[str, dict[str, str]]],
+) -> tuple[dict[str, str], list[str]]:
+    """Merge (service, env) pairs in order, later services winning; return env and warnings."""
+    merged: dict[str, str] = {}
+    source: dict[str, str] = {}
+    warnings: list[str] = []
+    for service, env in loaded:
+        for name in sorted(env):
+            if name in source:
+                warnings.append(
+                    f"warning: {name} from service {service!r} overrides service {source[name]!r}"
+                )
+            merged[name] = env[name]
+            source[name] = service
+    return merged, warnings
+
+
+def build_exec_env(
+    parent: Mapping[str, str],
+    secrets: dict[str, str],
+    *,
+    pristine: bool,
+    strict: bool,
+    strict_value: str = DEFAULT_STRICT_VALUE,
+) -> dict[str, str]:
+    """The environment for the child process.
+
+    ``secrets`` is the merged ENV_NAME -> value map of all services. Default: parent plus
+    secrets (secrets win). ``pristine``: nothing from the parent. ``strict``: only parent
+    variables whose value is ``strict_value`` are filled, and each must have a secret.
+    """
+    if strict:
+        filled = _fill_placeholders(parent, secrets, strict_value)
+        if pristine:
+            return filled
+        env = dict(parent)
+        env.update(filled)
+        return env
+    if pristine:
+        return dict(secrets)
+    env = dict(parent)
+    env.update(secrets)
+    return env
+
+
+def _fill_placeholders(
+    parent: Mapping[str, str], secrets: dict[str, str], strict_value: str
+) -> dict[str, str]:
+    """Strict mode: the placeholders of parent filled from secrets, or UsageError."""
+    conflicts = sorted(n for n in secrets if n in parent and parent[n] != strict_value)
+    if conflicts:
+        raise UsageError(
+            f"strict mode: {', '.join(conflicts)} already set in the environment to a value "
+            f"other than the placeholder {strict_value!r}; set it to {strict_value!r} to fill "
+            "it from the store, or unset it"
+        )
+    placeholders = sorted(n for n, v in parent.items() if v == strict_value)
+    missing = [n for n in placeholders if n not in secrets]
+    if missing:
+        raise UsageError(
+            f"strict mode: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} set to "
+            f"the placeholder {strict_value!r} but no secret of the given services maps to "
+            f"{'it' if len(missing) == 1 else 'them'}{_unnormalized_hint(missing)}; write the "
+            "secret or remove the variable"
+        )
+    return {n: secrets[n] for n in placeholders}
+
+
+def _unnormalized_hint(names: list[str]) -> str:
+    """A hint for placeholder names that no key could ever produce (e.g. lowercase)."""
+    odd = [n for n in names if env_name(n) != n]
+    if not odd:
+        return ""
+    return f" (secret env names are uppercase with '_', so {', '.join(odd)} can never match)"
+
+
+def shell_export_lines(env: dict[str, str]) -> list[str]:
+    """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``."""
+    lines = []
+    for name in sorted(env):
+        if not is_shell_name(name):
+            raise UsageError(
+                f"{name!r} is not a valid shell variable name (letters, digits and '_', not "
+                "starting with a digit); rename the key"
+            )
+        lines.append(f"export {name}={shlex.quote(env[name])}")
+    return lines

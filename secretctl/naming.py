@@ -1,0 +1,98 @@
+"""Secret names: validation and normalisation of services and keys, chamber v3 layout.
+
+A secret lives in the SSM parameter ``/<service>/<key>``. A service may have several
+path segments (``team/api``); a key is one segment. All checks here run before any AWS call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretctl.errors import UsageError
+
+KEY_PATTERN = r"^[\w.-]+$"
+SERVICE_PATTERN = r"^[\w.-]+(/[\w.-]+)*$"
+_KEY_RE = re.compile(KEY_PATTERN, re.ASCII)
+_SERVICE_RE = re.compile(SERVICE_PATTERN, re.ASCII)
+
+RESERVED_SERVICE = "_chamber"  # chamber keeps its own store config under /_chamber/
+MAX_NAME_LENGTH = 1011  # SSM's limit on a parameter name
+MAX_HIERARCHY_LEVELS = 15  # SSM's limit on the segments of a parameter name
+
+
+def normalize_service(service: str, preserve_case: bool = False) -> str:
+    """Validate a service name and return it as it is stored (lowercased unless asked not to)."""
+    if not _SERVICE_RE.fullmatch(service):
+        raise UsageError(
+            f"invalid service name {service!r}: use letters, digits, '_', '.' and '-' in "
+            f"segments separated by single '/' (pattern {SERVICE_PATTERN})"
+        )
+    if service.split("/")[0].lower() == RESERVED_SERVICE:
+        raise UsageError(
+            f"invalid service name {service!r}: {RESERVED_SERVICE!r} is reserved for chamber's "
+            "own configuration; choose another name"
+        )
+    return service if preserve_case else service.lower()
+
+
+def normalize_key(key: str, preserve_case: bool = False) -> str:
+    """Validate a key and return it as it is stored (lowercased unless asked not to)."""
+    if not _KEY_RE.fullmatch(key):
+        raise UsageError(
+            f"invalid key {key!r}: use only letters, digits, '_', '.' and '-' "
+            f"(pattern {KEY_PATTERN})"
+        )
+    return key if preserve_case else key.lower()
+
+
+def parameter_name(service: str, key: str) -> str:
+    """The SSM parameter name of a secret, checked against SSM's name limits."""
+    name = f"/{service}/{key}"
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(
+            f"parameter name is {len(name)} characters long; SSM allows at most "
+            f"{MAX_NAME_LENGTH}: shorten the service or key"
+        )
+    levels = name.count("/")
+    if levels > MAX_HIERARCHY_LEVELS:
+        raise UsageError(
+            f"parameter name has {levels} levels; SSM allows at most {MAX_HIERARCHY_LEVELS}: "
+            "use fewer '/' segments in the service"
+        )
+    return name
+
+
+def service_path(service: str) -> str:
+    """The path that holds a service's secrets, as GetParametersByPath takes it."""
+    return f"/{service}/"
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Split a parameter name ``/<service>/<key>`` into service and key."""
+    service, _, key = name.strip("/").rpartition("/")
+    return service, key
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter name has the chamber layout (other parameters are ignored)."""
+    service, key = split_name(name)
+    return (
+        name.startswith("/")
+        and bool(service)
+        and bool(_SERVICE_RE.fullmatch(service))
+        and bool(_KEY_RE.fullmatch(key))
+    )
+
+
+def lookup_names(service: str, key: str, preserve_case: bool) -> list[str]:
+    """Candidate parameter names for reading a secret as typed.
+
+    The name exactly as typed comes first, so mixed-case keys (written with --preserve-case,
+    which chamber cannot read) are found; the lowercased name follows when it differs, so
+    ``read API DB_URL`` finds what a default write stored as ``/api/db_url``.
+    """
+    exact = parameter_name(normalize_service(service, True), normalize_key(key, True))
+    names = [exact]
+    if not preserve_case and exact.lower() != exact:
+        names.append(exact.lower())
+    return names

@@ -1,0 +1,152 @@
+"""Operations on single secrets and listings: what write, read, delete, list, history,
+list-services and find do, as plain functions over a Store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secretctl.errors import NotFoundError
+from secretctl.naming import (
+    is_secret_name,
+    lookup_names,
+    normalize_key,
+    normalize_service,
+    parameter_name,
+    split_name,
+)
+from secretctl.store.base import Change, SecretMeta, Store
+from secretctl.values import check_value
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    name: str
+    version: int | None  # chamber's counter after the write; None when left unchanged
+    written: bool
+
+
+def write_secret(
+    store: Store,
+    service: str,
+    key: str,
+    value: str,
+    *,
+    tier: str | None = None,
+    skip_unchanged: bool = False,
+    preserve_case: bool = False,
+) -> WriteResult:
+    """Write one secret. Two requests (DescribeParameters, PutParameter); with
+    ``skip_unchanged`` one GetParameter first, and nothing more when the value is the same."""
+    name = parameter_name(
+        normalize_service(service, preserve_case), normalize_key(key, preserve_case)
+    )
+    check_value(value, tier, key)
+    if skip_unchanged and store.read_value(name) == value:
+        return WriteResult(name, None, False)
+    version = store.current_versions([name]).get(name, 0) + 1
+    store.write(name, value, version, tier)
+    return WriteResult(name, version, True)
+
+
+def _first_found(service: str, key: str, preserve_case: bool, fetch):  # type: ignore[no-untyped-def]
+    """Try the name as typed, then lowercased; raise NotFoundError naming the secret."""
+    names = lookup_names(service, key, preserve_case)
+    for name in names:
+        found = fetch(name)
+        if found is not None and found != []:
+            return name, found
+    raise NotFoundError(f"secret not found: {names[-1]} (list the service to see its keys)")
+
+
+def read_value(store: Store, service: str, key: str, *, preserve_case: bool = False) -> str:
+    """The current value: one GetParameter (``read -q``)."""
+    return _first_found(service, key, preserve_case, store.read_value)[1]
+
+
+def read_secret(
+    store: Store,
+    service: str,
+    key: str,
+    *,
+    version: int | None = None,
+    preserve_case: bool = False,
+) -> SecretMeta:
+    """Value and metadata of the current version (two requests) or of chamber version N."""
+    if version is None:
+        return _first_found(service, key, preserve_case, store.read)[1]
+    names = lookup_names(service, key, preserve_case)
+    for name in names:
+        found = store.read_version(name, version)
+        if found is not None:
+            return found
+    raise NotFoundError(f"version {version} of {names[-1]} not found (see its history)")
+
+
+def delete_secret(store: Store, service: str, key: str, *, preserve_case: bool = False) -> str:
+    """Delete every version of a secret; a missing secret is an error. Returns its name."""
+    return _first_found(
+        service, key, preserve_case, lambda name: name if store.delete(name) else None
+    )[0]
+
+
+def history(store: Store, service: str, key: str, *, preserve_case: bool = False) -> list[Change]:
+    """Every version of a secret, oldest first."""
+    return _first_found(service, key, preserve_case, store.history)[1]
+
+
+SORT_KEYS = {
+    "name": lambda s: s.name,
+    "time": lambda s: s.last_modified,
+    "user": lambda s: (s.user, s.name),
+    "version": lambda s: (s.version, s.name),
+}
+
+
+def list_secrets(
+    store: Store,
+    service: str,
+    *,
+    with_values: bool = False,
+    sort: str = "name",
+    preserve_case: bool = False,
+) -> list[SecretMeta]:
+    """A service's secrets (metadata; values too when asked), sorted."""
+    service = normalize_service(service, preserve_case)
+    secrets = store.list(service)
+    if with_values:
+        values = store.read_service(service)
+        prefix = f"/{service}/"
+        secrets = [
+            SecretMeta(
+                s.name, s.version, s.last_modified, s.user, values.get(s.name[len(prefix) :])
+            )
+            for s in secrets
+        ]
+    return sorted(secrets, key=SORT_KEYS[sort])
+
+
+def list_services(store: Store, prefix: str = "", *, preserve_case: bool = False) -> list[str]:
+    """Services holding at least one secret; a prefix matches whole path segments."""
+    prefix = normalize_service(prefix, preserve_case) if prefix else ""
+    names = store.list_names(f"/{prefix}" if prefix else "")
+    services = {split_name(n)[0] for n in names if is_secret_name(n)}
+    if prefix:
+        services = {s for s in services if s == prefix or s.startswith(prefix + "/")}
+    return sorted(services)
+
+
+@dataclass(frozen=True)
+class Match:
+    service: str
+    key: str
+
+
+def find(store: Store, term: str, *, by_value: bool = False) -> list[Match]:
+    """Secrets whose key (case-insensitively) or value (exactly) equals ``term``."""
+    if by_value:
+        names = [n for n, v in store.read_all().items() if v == term]
+    else:
+        wanted = term.lower()
+        names = [n for n in store.list_names() if split_name(n)[1].lower() == wanted]
+    matches = [Match(*split_name(n)) for n in names if is_secret_name(n)]
+    return sorted(matches, key=lambda m: (m.service, m.key))

@@ -1,0 +1,1 @@
+"""Secret storage behind one small interface (``base.Store``); one backend per file."""

@@ -1,0 +1,65 @@
+"""The storage interface every backend implements, and the records it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SecretMeta:
+    """One secret as listed or read. ``version`` is chamber's counter (0 when absent)."""
+
+    name: str
+    version: int
+    last_modified: datetime
+    user: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One version in a secret's history."""
+
+    event: str  # "Created" or "Updated", as chamber reports them
+    version: int
+    last_modified: datetime
+    user: str
+
+
+class Store(Protocol):
+    """What secretctl needs from a backend. Names are full parameter names (``/svc/key``)."""
+
+    def read_value(self, name: str) -> str | None:
+        """The current value, or None when the secret does not exist (one request)."""
+
+    def read(self, name: str) -> SecretMeta | None:
+        """Value and metadata, or None when the secret does not exist (two requests)."""
+
+    def read_version(self, name: str, version: int) -> SecretMeta | None:
+        """A past version by chamber's counter, or None."""
+
+    def current_versions(self, names: list[str]) -> dict[str, int]:
+        """chamber's counter for each existing name (absent names are left out)."""
+
+    def write(self, name: str, value: str, version: int, tier: str | None) -> None:
+        """Store a value as a new version carrying chamber's counter ``version``."""
+
+    def delete(self, name: str) -> bool:
+        """Delete every version; False when the secret did not exist."""
+
+    def list(self, service: str) -> list[SecretMeta]:
+        """Metadata of every secret directly under a service (values not included)."""
+
+    def read_service(self, service: str) -> dict[str, str]:
+        """Every key and value directly under a service."""
+
+    def list_names(self, prefix: str = "") -> list[str]:
+        """Every parameter name that begins with ``prefix``."""
+
+    def read_all(self) -> dict[str, str]:
+        """Every parameter name and value in the account and region."""
+
+    def history(self, name: str) -> list[Change]:
+        """Every version, oldest first; empty when the secret does not exist."""

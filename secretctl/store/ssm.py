@@ -1,0 +1,237 @@
+"""The SSM Parameter Store backend, storage-compatible with chamber v3.
+
+Every secret is a SecureString ``/<service>/<key>`` whose Description holds chamber's own
+version counter ("1", "2", ...). Request counts are part of the contract: see each method.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from secretctl.errors import AwsError
+from secretctl.naming import is_secret_name, service_path
+from secretctl.store.base import Change, SecretMeta
+from secretctl.store.ssm_errors import aws_call
+
+PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
+PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
+NAMES_PER_FILTER = 50  # the most values one DescribeParameters Name filter takes
+DEFAULT_RETRIES = 10
+
+
+def retries_from_env(environ: Mapping[str, str]) -> int:
+    """Total attempts per request from SECRETCTL_RETRIES (default 10)."""
+    from secretctl.errors import UsageError
+
+    raw = environ.get("SECRETCTL_RETRIES", "")
+    if not raw:
+        return DEFAULT_RETRIES
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(f"SECRETCTL_RETRIES must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def make_client(retries: int) -> Any:
+    """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL)."""
+    import boto3
+    from botocore.config import Config
+
+    from secretctl import __version__
+
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": retries},
+        user_agent_extra=f"secretctl/{__version__}",
+    )
+    with aws_call("CreateClient", "the SSM endpoint"):
+        session = boto3.session.Session()
+        if not session.region_name:
+            raise AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION")
+        return session.client("ssm", config=config)
+
+
+def _version(description: str | None) -> int:
+    """chamber's counter from a Description; 0 when absent or not a number (as chamber does)."""
+    try:
+        return int(description or "")
+    except ValueError:
+        return 0
+
+
+def _meta(param: Mapping[str, Any], value: str | None = None) -> SecretMeta:
+    return SecretMeta(
+        name=param["Name"],
+        version=_version(param.get("Description")),
+        last_modified=param["LastModifiedDate"],
+        user=param.get("LastModifiedUser", ""),
+        value=value,
+    )
+
+
+class SsmStore:
+    """Secrets in SSM Parameter Store through one boto3 client (thread-safe for calls)."""
+
+    def __init__(self, client: Any, kms_key: str) -> None:
+        self.client = client
+        self.kms_key = kms_key
+
+    @classmethod
+    def from_environment(cls, retries: int | None = None) -> SsmStore:
+        from secretctl.kms import resolve_kms_key
+
+        attempts = retries if retries is not None else retries_from_env(os.environ)
+        return cls(make_client(attempts), resolve_kms_key(os.environ))
+
+    def _not_found(self, err: Exception) -> bool:
+        code = getattr(err, "response", {}).get("Error", {}).get("Code")
+        return code == "ParameterNotFound" or code == "ParameterVersionNotFound"
+
+    def read_value(self, name: str) -> str | None:
+        """One GetParameter."""
+        import botocore.exceptions as bx
+
+        with aws_call("GetParameter", name):
+            try:
+                out = self.client.get_parameter(Name=name, WithDecryption=True)
+            except bx.ClientError as err:
+                if self._not_found(err):
+                    return None
+                raise
+        return str(out["Parameter"]["Value"])
+
+    def read(self, name: str) -> SecretMeta | None:
+        """GetParameter, then one DescribeParameters filtered on the exact name: two requests."""
+        value = self.read_value(name)
+        if value is None:
+            return None
+        found = self._describe([{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        for param in found:
+            if param["Name"] == name:
+                return _meta(param, value)
+        return None
+
+    def read_version(self, name: str, version: int) -> SecretMeta | None:
+        """Pages of GetParameterHistory until chamber's counter matches."""
+        for param in self._history_pages(name, decrypt=True):
+            if _version(param.get("Description")) == version:
+                return _meta(param, str(param["Value"]))
+        return None
+
+    def current_versions(self, names: list[str]) -> dict[str, int]:
+        """DescribeParameters filtered on up to 50 exact names per request."""
+        versions: dict[str, int] = {}
+        for start in range(0, len(names), NAMES_PER_FILTER):
+            batch = names[start : start + NAMES_PER_FILTER]
+            for param in self._describe([{"Key": "Name", "Option": "Equals", "Values": batch}]):
+                versions[param["Name"]] = _version(param.get("Description"))
+        return versions
+
+    def write(self, name: str, value: str, version: int, tier: str | None) -> None:
+        """One PutParameter: SecureString under our KMS key, Description = chamber's counter."""
+        args: dict[str, Any] = {
+            "Name": name,
+            "Value": value,
+            "Type": "SecureString",
+            "KeyId": self.kms_key,
+            "Overwrite": True,
+            "Description": str(version),
+        }
+        if tier:
+            args["Tier"] = tier
+        with aws_call("PutParameter", name, self.kms_key):
+            self.client.put_parameter(**args)
+
+    def delete(self, name: str) -> bool:
+        """One DeleteParameter."""
+        import botocore.exceptions as bx
+
+        with aws_call("DeleteParameter", name):
+            try:
+                self.client.delete_parameter(Name=name)
+            except bx.ClientError as err:
+                if self._not_found(err):
+                    return False
+                raise
+        return True
+
+    def list(self, service: str) -> list[SecretMeta]:
+        """Pages of DescribeParameters on the service's path, one level deep."""
+        path = service_path(service).rstrip("/")
+        params = self._describe([{"Key": "Path", "Option": "OneLevel", "Values": [path]}])
+        return [_meta(p) for p in params if is_secret_name(p["Name"])]
+
+    def read_service(self, service: str) -> dict[str, str]:
+        """Pages of 10 from GetParametersByPath on ``/<service>/``, not recursive, decrypted."""
+        path = service_path(service)
+        values: dict[str, str] = {}
+        for param in self._by_path(path, recursive=False):
+            if is_secret_name(param["Name"]):
+                values[param["Name"][len(path) :]] = str(param["Value"])
+        return values
+
+    def list_names(self, prefix: str = "") -> list[str]:
+        """Pages of DescribeParameters, filtered on a name prefix when one is given."""
+        filters = [{"Key": "Name", "Option": "BeginsWith", "Values": [prefix]}] if prefix else []
+        return [p["Name"] for p in self._describe(filters)]
+
+    def read_all(self) -> dict[str, str]:
+        """Pages of GetParametersByPath on ``/``, recursive, decrypted."""
+        return {p["Name"]: str(p["Value"]) for p in self._by_path("/", recursive=True)}
+
+    def history(self, name: str) -> list[Change]:
+        """Pages of GetParameterHistory, not decrypted."""
+        changes = []
+        for param in self._history_pages(name, decrypt=False):
+            version = _version(param.get("Description"))
+            changes.append(
+                Change(
+                    event="Created" if version == 1 else "Updated",
+                    version=version,
+                    last_modified=param["LastModifiedDate"],
+                    user=param.get("LastModifiedUser", ""),
+                )
+            )
+        return changes
+
+    def _describe(self, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        args: dict[str, Any] = {"MaxResults": PAGE_SIZE_DESCRIBE}
+        if filters:
+            args["ParameterFilters"] = filters
+        target = str(filters[0]["Values"][0]) if filters else "/"
+        return self._pages("describe_parameters", "DescribeParameters", target, args)
+
+    def _by_path(self, path: str, recursive: bool) -> Iterator[dict[str, Any]]:
+        args = {
+            "Path": path,
+            "Recursive": recursive,
+            "WithDecryption": True,
+            "MaxResults": PAGE_SIZE_BY_PATH,
+        }
+        return self._pages("get_parameters_by_path", "GetParametersByPath", path, args)
+
+    def _history_pages(self, name: str, decrypt: bool) -> Iterator[dict[str, Any]]:
+        args = {"Name": name, "WithDecryption": decrypt, "MaxResults": PAGE_SIZE_DESCRIBE}
+        return self._pages("get_parameter_history", "GetParameterHistory", name, args)
+
+    def _pages(
+        self, method: str, action: str, target: str, args: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Follow NextToken; a ParameterNotFound on the first page yields nothing."""
+        import botocore.exceptions as bx
+
+        call = getattr(self.client, method)
+        token: str | None = None
+        while True:
+            page_args = dict(args, NextToken=token) if token else args
+            with aws_call(action, target):
+                try:
+                    out = call(**page_args)
+                except bx.ClientError as err:
+                    if self._not_found(err):
+                        return
+                    raise
+            yield from out.get("Parameters", [])
+            token = out.get("NextToken")
+            if not token:
+                return

@@ -1,0 +1,86 @@
+"""Turn botocore exceptions into one-line errors that name the action and the parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from secretctl.errors import AwsError, SecretctlError
+
+_KMS_CODES = {
+    "InvalidKeyId",
+    "KMSDisabledException",
+    "KMSNotFoundException",
+    "KMSInvalidStateException",
+    "KMSAccessDeniedException",
+    "KMSKeyNotAccessibleException",
+    "DisabledException",
+    "NotFoundException",
+    "KeyUnavailableException",
+}
+_THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
+
+
+def describe_client_error(
+    code: str, message: str, action: str, target: str, kms_key: str | None, attempts: int | None
+) -> str:
+    """The one-line message for an AWS error code on ``action`` against ``target``."""
+    if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
+        return (
+            f"access denied: ssm:{action} on {target} (the caller's IAM policy does not allow it)"
+        )
+    if code in _THROTTLE_CODES:
+        tries = f" after {attempts} attempts" if attempts else ""
+        return (
+            f"AWS throttled ssm:{action} on {target}{tries}; try again later or raise "
+            "--retries / SECRETCTL_RETRIES"
+        )
+    if code in _KMS_CODES or "KMS" in code or "kms" in message.lower() and "key" in message.lower():
+        key = kms_key or "the parameter's KMS key"
+        return (
+            f"KMS key {key} cannot be used for ssm:{action} on {target} ({code}): check that it "
+            "exists, is enabled and allows this caller (set SECRETCTL_KMS_KEY to choose another)"
+        )
+    if code == "ParameterLimitExceeded":
+        return f"ssm:{action} on {target}: the account's parameter limit is reached ({code})"
+    if code in {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException"}:
+        return f"AWS rejected the credentials for ssm:{action} ({code}); refresh them and retry"
+    return f"ssm:{action} on {target} failed: {code}"
+
+
+@contextmanager
+def aws_call(action: str, target: str, kms_key: str | None = None) -> Iterator[None]:
+    """Run one SSM call; translate any botocore failure into an AwsError."""
+    import botocore.exceptions as bx
+
+    try:
+        yield
+    except SecretctlError:
+        raise
+    except bx.ClientError as err:
+        error = err.response.get("Error", {})
+        attempts = err.response.get("ResponseMetadata", {}).get("RetryAttempts")
+        raise AwsError(
+            describe_client_error(
+                str(error.get("Code", "Unknown")),
+                str(error.get("Message", "")),
+                action,
+                target,
+                kms_key,
+                attempts + 1 if isinstance(attempts, int) else None,
+            )
+        ) from None
+    except bx.NoCredentialsError:
+        raise AwsError(
+            "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
+            "where the ECS task or instance role provides them"
+        ) from None
+    except bx.NoRegionError:
+        raise AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION") from None
+    except bx.EndpointConnectionError as err:
+        raise AwsError(f"cannot reach the SSM endpoint for ssm:{action}: {err}") from None
+    except bx.ParamValidationError:
+        # botocore's text can quote the rejected parameter, which may be the value itself
+        raise AwsError(f"ssm:{action} on {target} was rejected as an invalid request") from None
+    except bx.BotoCoreError as err:
+        raise AwsError(f"ssm:{action} on {target} failed: {type(err).__name__}: {err}") from None

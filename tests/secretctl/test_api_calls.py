@@ -1,0 +1,96 @@
+"""The API-call floor: secretctl makes no more requests than the issue allows, counted by a
+proxy between the installed entry point and the moto server."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from devtools.proxy import CountingProxy
+from tests.secretctl.conftest import Run
+
+
+def seed(ssm: Any, service: str, count: int) -> dict[str, str]:
+    values = {f"key{i:03d}": f"value-{i}" for i in range(count)}
+    for key, value in values.items():
+        ssm.put_parameter(
+            Name=f"/{service}/{key}", Value=value, Type="SecureString", Description="1"
+        )
+    return values
+
+
+@pytest.fixture
+def counted(run: Run, proxy: CountingProxy):  # type: ignore[no-untyped-def]
+    """Run secretctl through the proxy; return (result, requests per operation)."""
+
+    def _run(*args: str, **kwargs: Any) -> tuple[Any, Counter[str]]:
+        proxy.reset_counts()
+        kwargs.setdefault("env_extra", {})["AWS_ENDPOINT_URL"] = proxy.url
+        result = run(*args, **kwargs)
+        assert result.returncode == 0, result.stderr
+        return result, Counter(proxy.counts)
+
+    return _run
+
+
+@pytest.mark.parametrize("size", [3, 25])
+def test_single_key_operations(counted, ssm: Any, size: int) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "svc", size)
+    _, calls = counted("read", "-q", "svc", "key001")
+    assert calls == {"GetParameter": 1}
+    _, calls = counted("read", "svc", "key001")
+    assert calls == {"GetParameter": 1, "DescribeParameters": 1}
+    _, calls = counted("write", "svc", "key001", "new")
+    assert calls == {"DescribeParameters": 1, "PutParameter": 1}
+    _, calls = counted("write", "svc", "fresh", "new")
+    assert calls == {"DescribeParameters": 1, "PutParameter": 1}
+    _, calls = counted("write", "svc", "key001", "new", "--skip-unchanged")
+    assert calls == {"GetParameter": 1}
+    _, calls = counted("delete", "svc", "key002")
+    assert calls == {"DeleteParameter": 1}
+
+
+@pytest.mark.parametrize("size", [0, 9, 10, 25])
+def test_exec_env_export_page_through_one_path(counted, ssm: Any, size: int) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "svc", size)
+    pages = size // 10 + 1  # the server answers a full last page with a token
+    for args in (["exec", "svc", "--", "true"], ["env", "svc"], ["export", "svc"]):
+        _, calls = counted(*args)
+        assert calls == {"GetParametersByPath": pages}, args
+
+
+def test_exec_loads_each_service_once(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b", "c"):
+        seed(ssm, name, 12)
+    _, calls = counted("exec", "a", "b", "c", "--", "true")
+    assert calls == {"GetParametersByPath": 6}
+
+
+def test_import_writes_only_new_or_changed(counted, ssm: Any, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    entries = {f"key{i:03d}": f"value-{i}" for i in range(30)}
+    source = tmp_path / "secrets.json"
+    source.write_text(json.dumps(entries))
+    result, calls = counted("import", "svc", str(source))
+    assert calls == {"GetParametersByPath": 1, "PutParameter": 30}
+    assert result.stdout.strip() == "30 written, 0 unchanged"
+    result, calls = counted("import", "svc", str(source))
+    assert calls == {"GetParametersByPath": 4}
+    assert result.stdout.strip() == "0 written, 30 unchanged"
+    entries["key005"] = "changed"
+    entries["new"] = "added"
+    source.write_text(json.dumps(entries))
+    result, calls = counted("import", "svc", str(source))
+    assert calls == {"GetParametersByPath": 4, "DescribeParameters": 1, "PutParameter": 2}
+    assert result.stdout.strip() == "2 written, 29 unchanged"
+    versions = {
+        p["Name"]: p["Description"]
+        for p in ssm.describe_parameters(
+            ParameterFilters=[
+                {"Key": "Name", "Option": "Equals", "Values": ["/svc/key005", "/svc/new"]}
+            ]
+        )["Parameters"]
+    }
+    assert versions == {"/svc/key005": "2", "/svc/new": "1"}

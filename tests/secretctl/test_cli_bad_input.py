@@ -1,0 +1,93 @@
+"""Bad input gets a one-line error naming the problem, a non-zero exit, and no AWS write
+(checked by counting the requests that reach the server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from devtools.proxy import CountingProxy
+from tests.secretctl.conftest import Run
+
+WRITES = {"PutParameter", "DeleteParameter", "AddTagsToResource", "LabelParameterVersion"}
+
+
+def assert_refused(
+    result, proxy: CountingProxy, fragment: str, *, any_request: bool = False
+) -> None:  # type: ignore[no-untyped-def]
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert fragment in lines[0], lines[0]
+    assert not (set(proxy.counts) & WRITES), proxy.counts
+    if not any_request:
+        assert proxy.total() == 0, proxy.counts
+
+
+@pytest.fixture
+def via_proxy(run: Run, proxy: CountingProxy) -> Run:
+    def _run(*args: str, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("env_extra", {})["AWS_ENDPOINT_URL"] = proxy.url
+        return run(*args, **kwargs)
+
+    return _run
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["write", "bad service", "k", "v"], "invalid service name 'bad service'"),
+        (["write", "api/", "k", "v"], "invalid service name 'api/'"),
+        (["write", "_chamber", "k", "v"], "reserved"),
+        (["write", "api", "bad/key", "v"], "invalid key 'bad/key'"),
+        (["write", "api", "k", ""], "empty"),
+        (["read", "a//b", "k"], "invalid service name"),
+        (["list", "*"], "invalid service name"),
+        (["exec", "ok", "bad svc", "--", "true"], "invalid service name 'bad svc'"),
+        (["export", "api", "-f", "xml"], "Invalid value for '-f' / '--format'"),
+        (["exec", "api", "true"], "exec needs '--'"),
+        (["exec", "api", "--"], "exec needs '--'"),
+    ],
+)
+def test_invalid_arguments(
+    via_proxy: Run, proxy: CountingProxy, args: list[str], fragment: str
+) -> None:
+    assert_refused(via_proxy(*args), proxy, fragment)
+
+
+def test_oversized_value(via_proxy: Run, proxy: CountingProxy) -> None:
+    result = via_proxy("write", "api", "k", "-", input="x" * 4097)
+    assert_refused(result, proxy, "4097 bytes; the limit is 4096: use --tier advanced")
+    result = via_proxy("write", "api", "k", "-", "--tier", "advanced", input="x" * 8193)
+    assert_refused(result, proxy, "8193 bytes; the limit is 8192")
+
+
+def test_invalid_utf8_on_stdin(via_proxy: Run, proxy: CountingProxy) -> None:
+    result = via_proxy("write", "api", "k", "-", input=b"ok\xc3\x28")
+    assert result.returncode != 0
+    assert b"stdin is not valid UTF-8" in result.stderr
+    assert proxy.total() == 0
+
+
+def test_empty_stdin(via_proxy: Run, proxy: CountingProxy) -> None:
+    assert_refused(via_proxy("write", "api", "k", "-", input=""), proxy, "empty")
+
+
+def test_too_long_name(via_proxy: Run, proxy: CountingProxy) -> None:
+    result = via_proxy("write", "s" * 1010, "key", "v")
+    assert_refused(result, proxy, "SSM allows at most 1011")
+
+
+def test_error_never_reveals_value(via_proxy: Run, proxy: CountingProxy) -> None:
+    secret = "TOPSECRET" * 500
+    result = via_proxy("write", "api", "k", "-", input=secret)
+    assert result.returncode != 0 and "TOPSECRET" not in result.stderr + result.stdout
+
+
+def test_aws_errors_are_one_line(run: Run) -> None:
+    unreachable = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "SECRETCTL_RETRIES": "1"}
+    result = run("read", "api", "k", env_extra=unreachable)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot reach the SSM endpoint" in result.stderr
+    no_region = run("read", "api", "k", env_extra={"AWS_DEFAULT_REGION": "", "AWS_REGION": ""})
+    assert no_region.returncode == 1 and "no AWS region" in no_region.stderr
