@@ -5,7 +5,7 @@ PYTHON ?= python3
 .PHONY: install demo test lint
 
 install:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[test]'
 
 demo: install
 	$(PYTHON) -m devtools.demo

@@ -52,7 +52,12 @@ def main() -> int:
                 print(f"step failed with exit status {result.returncode}", file=sys.stderr)
                 return result.returncode
             print()
-    return 0
+    print("$ python -m access_report Pulumi.dev.yaml   # what `pulumi up` would grant, offline")
+    report = subprocess.run(
+        [sys.executable, "-m", "access_report", "Pulumi.dev.yaml"], capture_output=True, text=True
+    )
+    print(textwrap.indent((report.stdout + report.stderr).rstrip(), "  "))
+    return report.returncode
 
 
 if __name__ == "__main__":

@@ -1,0 +1,290 @@
+"""Run the real platform program under Pulumi's mocks and record what it would create.
+
+No AWS account, no Pulumi CLI, no provider plugin: ``pulumi.runtime.set_mocks`` answers the
+resource registrations and invokes. Every resource's inputs (policy documents, launch
+template settings, user data) are recorded, and the stack exports are resolved.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as runtime_settings
+
+PROJECT = "secrets-platform"
+PROGRAM_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_REGION = "aws:index/getRegion:getRegion"
+GET_PARTITION = "aws:index/getPartition:getPartition"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource the program registered: its type token, logical name, inputs, and the
+    outputs the mocks gave it."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    id: str
+
+
+@dataclass
+class ProgramRun:
+    """What the program would create, in a deterministic order (type, then name)."""
+
+    stack: str
+    account: str
+    region: str
+    resources: list[RecordedResource]
+    exports: dict[str, Any]
+    config: dict[str, str] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def policy(self, name: str, field_name: str = "policy") -> dict[str, Any]:
+        """A recorded policy document, parsed."""
+        return json.loads(self.named(name).inputs[field_name])
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Answers like AWS would, enough for the program: ARNs and ids for resources, account,
+    region and partition for the invokes."""
+
+    def __init__(self, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> None:
+        self.account = account
+        self.region = region
+        self.recorded: list[RecordedResource] = []
+        self._lock = threading.Lock()
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        if args.token == CALLER_IDENTITY:
+            return {
+                "accountId": self.account,
+                "arn": f"arn:aws:iam::{self.account}:user/platform-deployer",
+                "id": self.account,
+                "userId": "AIDAMOCKDEPLOYER",
+            }, []
+        if args.token == GET_REGION:
+            return {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "description": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+            }, []
+        if args.token == GET_PARTITION:
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }, []
+        raise NotImplementedError(f"the platform mocks do not answer the invoke {args.token}")
+
+    def _arn(self, type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+        acct, region = self.account, self.region
+        if type_ == "aws:kms/key:Key":
+            return f"arn:aws:kms:{region}:{acct}:key/{name}-0000"
+        if type_ == "aws:kms/alias:Alias":
+            return f"arn:aws:kms:{region}:{acct}:{inputs.get('name', name)}"
+        if type_ == "aws:iam/role:Role":
+            return f"arn:aws:iam::{acct}:role/{name}"
+        if type_ == "aws:iam/instanceProfile:InstanceProfile":
+            return f"arn:aws:iam::{acct}:instance-profile/{name}"
+        if type_ == "aws:iam/policy:Policy":
+            return f"arn:aws:iam::{acct}:policy/{name}"
+        if type_ == "aws:s3/bucket:Bucket":
+            return f"arn:aws:s3:::{name}"
+        if type_ == "aws:cloudtrail/trail:Trail":
+            return f"arn:aws:cloudtrail:{region}:{acct}:trail/{name}"
+        if type_ == "aws:cloudwatch/eventRule:EventRule":
+            return f"arn:aws:events:{region}:{acct}:rule/{name}"
+        if type_ == "aws:sns/topic:Topic":
+            return f"arn:aws:sns:{region}:{acct}:{name}"
+        if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+            return f"arn:aws:ec2:{region}:{acct}:launch-template/lt-{name}"
+        service = type_.split(":")[1].split("/")[0]
+        return f"arn:aws:{service}:{region}:{acct}:{name}"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = _whole_numbers(dict(args.inputs))
+        # Physical names: what was asked for, else the logical name (AWS would add a suffix).
+        physical = inputs.get("name") or inputs.get("bucket") or args.name
+        outputs = dict(inputs)
+        resource_id = physical
+        if args.typ == "aws:kms/key:Key":
+            resource_id = f"{args.name}-0000"
+            outputs["keyId"] = resource_id
+        elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            resource_id = f"lt-{args.name}"
+            outputs["latestVersion"] = 1
+        elif args.typ == "aws:s3/bucket:Bucket":
+            outputs["bucket"] = physical
+        elif args.typ == "aws:sns/topic:Topic":
+            resource_id = self._arn(args.typ, physical, inputs)
+        outputs.setdefault("name", physical)
+        outputs["arn"] = self._arn(args.typ, physical, inputs)
+        with self._lock:
+            self.recorded.append(
+                RecordedResource(args.typ, args.name, inputs, outputs, resource_id)
+            )
+        return resource_id, outputs
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Pulumi carries every number as a float; give whole numbers back as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
+
+
+def stack_name_of(stack_file: Path) -> str:
+    """``Pulumi.dev.yaml`` is the stack ``dev``."""
+    parts = stack_file.name.split(".")
+    if len(parts) < 3 or parts[0] != "Pulumi" or parts[-1] not in ("yaml", "yml"):
+        raise ValueError(f"{stack_file} is not a stack config file (Pulumi.<stack>.yaml)")
+    return ".".join(parts[1:-1])
+
+
+def load_stack_config(stack_file: Path) -> dict[str, str]:
+    """A stack config file as Pulumi hands it to a program: ``<namespace>:<key>`` to strings,
+    objects and lists as JSON text."""
+    document = yaml.safe_load(stack_file.read_text()) or {}
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{stack_file}: 'config' must be a mapping")
+    result: dict[str, str] = {}
+    for key, value in config.items():
+        key = key if ":" in key else f"{PROJECT}:{key}"  # Pulumi's default namespace
+        if isinstance(value, str):
+            result[key] = value
+        elif isinstance(value, bool):
+            result[key] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            result[key] = str(value)
+        else:
+            result[key] = json.dumps(value)
+    return result
+
+
+def run_under_mocks(
+    body: Callable[[], None],
+    config: Mapping[str, str] | None = None,
+    stack: str = "dev",
+    account: str | None = None,
+    region: str | None = None,
+) -> ProgramRun:
+    """Run ``body`` (a Pulumi program) under mocks with ``config`` (Pulumi's string form) and
+    record every resource it registers and every stack export.
+
+    The account comes from ``account``, else the first ``aws:allowedAccountIds`` entry, else
+    123456789012; the region from ``region``, else ``aws:region``, else us-east-1. Raises what
+    the program raises (``pulumi.RunError`` for a bad stack config).
+    """
+    config = dict(config or {})
+    account = account or _allowed_account(config) or DEFAULT_ACCOUNT
+    region = region or config.get("aws:region") or DEFAULT_REGION
+    mocks = PlatformMocks(account=account, region=region)
+    # A fresh root stack for every run: resources never leak from one run into the next.
+    runtime_settings.set_root_resource(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config)
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def _run() -> pulumi.Output[None]:
+        body()
+        root = runtime_settings.get_root_resource()
+        outputs = dict(getattr(root, "outputs", {}))
+        return pulumi.Output.from_input(outputs).apply(exports.update)
+
+    try:
+        _run()
+    finally:
+        runtime_settings.set_root_resource(None)
+        pulumi.runtime.set_all_config({})
+    resources = sorted(mocks.recorded, key=lambda r: (r.type, r.name))
+    return ProgramRun(
+        stack=stack,
+        account=account,
+        region=region,
+        resources=resources,
+        exports=_whole_numbers(exports),
+        config=config,
+    )
+
+
+def _allowed_account(config: Mapping[str, str]) -> str | None:
+    raw = config.get("aws:allowedAccountIds")
+    if not raw:
+        return None
+    try:
+        accounts = json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+    return str(accounts[0]) if isinstance(accounts, list) and accounts else None
+
+
+def run_program(
+    config: Mapping[str, str],
+    stack: str = "dev",
+    account: str | None = None,
+    region: str | None = None,
+    program_dir: Path = PROGRAM_DIR,
+) -> ProgramRun:
+    """Run the real ``<program_dir>/__main__.py`` under mocks, as `pulumi up` would run it."""
+    program = str(program_dir / "__main__.py")
+
+    def body() -> None:
+        added = str(program_dir) not in sys.path
+        if added:
+            sys.path.insert(0, str(program_dir))
+        try:
+            runpy.run_path(program, run_name="__main__")
+        finally:
+            if added:
+                sys.path.remove(str(program_dir))
+
+    return run_under_mocks(body, config, stack=stack, account=account, region=region)
+
+
+def run_stack_file(
+    stack_file: str | Path,
+    account: str | None = None,
+    region: str | None = None,
+    program_dir: Path = PROGRAM_DIR,
+) -> ProgramRun:
+    """Run the program for a ``Pulumi.<stack>.yaml`` file."""
+    path = Path(stack_file)
+    return run_program(
+        load_stack_config(path),
+        stack=stack_name_of(path),
+        account=account,
+        region=region,
+        program_dir=program_dir,
+    )

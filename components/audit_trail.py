@@ -1,0 +1,153 @@
+"""AuditTrail: every secret access recorded where nobody can tamper with it, and an alert
+when a secret read or decrypt is denied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components._wiring import child, document, type_token
+from policies.audit import (
+    access_denied_event_pattern,
+    alert_topic_policy,
+    audit_bucket_policy,
+    audit_log_writers_policy,
+    trail_arn,
+)
+from policies.context import AwsContext
+
+#: EventBridge only sees read-only management events (GetParameter, Decrypt) in this state.
+RULE_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+
+
+@dataclass
+class AuditTrailArgs:
+    context: pulumi.Input[AwsContext]
+    trail_name: str
+    retention_days: int = 365
+    alert_email: str | None = None
+
+
+class AuditTrail(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    trail_arn: pulumi.Output[str]
+    alert_topic_arn: pulumi.Output[str]
+    audit_log_writers_policy_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(type_token("AuditTrail"), name, None, opts)
+        # The log bucket outlives the stack: its objects are locked in compliance mode and its
+        # policy denies deletion, so `pulumi destroy` leaves it (and its policy) in place.
+        bucket = aws.s3.Bucket(
+            f"{name}-logs",
+            object_lock_enabled=True,
+            force_destroy=False,
+            opts=child(self, retain_on_delete=True),
+        )
+        settings: list[pulumi.Resource] = [
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-logs-public-access",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=child(self),
+            ),
+            aws.s3.BucketVersioning(
+                f"{name}-logs-versioning",
+                bucket=bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                opts=child(self, retain_on_delete=True),
+            ),
+            aws.s3.BucketObjectLockConfiguration(
+                f"{name}-logs-object-lock",
+                bucket=bucket.id,
+                object_lock_enabled="Enabled",
+                rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
+                opts=child(self, retain_on_delete=True),
+            ),
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{name}-logs-encryption",
+                bucket=bucket.id,
+                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+                opts=child(self),
+            ),
+        ]
+        trail_name = args.trail_name
+        # The bucket policy names the trail's ARN before the trail exists (CloudTrail checks
+        # the policy when the trail is created), so the trail has a fixed name.
+        bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-logs-policy",
+            bucket=bucket.id,
+            policy=document(
+                lambda bucket_name, ctx: audit_bucket_policy(
+                    bucket_name, ctx, trail_arn(ctx, trail_name)
+                ),
+                bucket.bucket,
+                args.context,
+            ),
+            # Created last: it denies changing versioning, object lock and itself.
+            opts=child(self, depends_on=settings, retain_on_delete=True),
+        )
+        trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=trail_name,
+            s3_bucket_name=bucket.bucket,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            event_selectors=[{"read_write_type": "All", "include_management_events": True}],
+            opts=child(self, depends_on=[bucket_policy]),
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-access-denied",
+            description="secrets-platform: a secret read or decrypt was denied",
+            state=RULE_STATE,
+            event_pattern=pulumi.Output.json_dumps(access_denied_event_pattern()),
+            opts=child(self),
+        )
+        topic = aws.sns.Topic(f"{name}-alerts", opts=child(self))
+        topic_policy = aws.sns.TopicPolicy(
+            f"{name}-alerts-policy",
+            arn=topic.arn,
+            policy=document(alert_topic_policy, topic.arn, rule.arn),
+            opts=child(self),
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-access-denied-to-alerts",
+            rule=rule.name,
+            arn=topic.arn,
+            opts=child(self, depends_on=[topic_policy]),
+        )
+        if args.alert_email:
+            aws.sns.TopicSubscription(
+                f"{name}-alerts-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=args.alert_email,
+                opts=child(self),
+            )
+        writers = aws.iam.Policy(
+            f"{name}-log-writers",
+            description="secrets-platform: append application audit logs under app-audit/",
+            policy=document(audit_log_writers_policy, bucket.bucket, args.context),
+            opts=child(self),
+        )
+        self.bucket_name = bucket.bucket
+        self.trail_arn = trail.arn
+        self.alert_topic_arn = topic.arn
+        self.audit_log_writers_policy_arn = writers.arn
+        self.register_outputs(
+            {
+                "bucketName": self.bucket_name,
+                "trailArn": self.trail_arn,
+                "alertTopicArn": self.alert_topic_arn,
+                "auditLogWriters": self.audit_log_writers_policy_arn,
+            }
+        )

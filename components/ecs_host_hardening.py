@@ -1,0 +1,81 @@
+"""EcsHostHardening: a launch template for ECS container hosts whose containers cannot reach
+the EC2 metadata service, and an instance role with only what the ECS agent needs."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components._wiring import child, document, type_token
+from components.config import EcsHosts
+from policies.context import AwsContext
+from policies.host_hardening import METADATA_OPTIONS, render_user_data
+from policies.iam import ec2_trust_policy, ecs_agent_policy
+
+
+@dataclass
+class EcsHostHardeningArgs:
+    context: pulumi.Input[AwsContext]
+    hosts: EcsHosts
+    #: Managed policies the instance role also gets (e.g. the append-only audit log writer).
+    extra_policy_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+
+
+class EcsHostHardening(pulumi.ComponentResource):
+    launch_template_id: pulumi.Output[str]
+    instance_role_arn: pulumi.Output[str]
+    instance_profile_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: EcsHostHardeningArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(type_token("EcsHostHardening"), name, None, opts)
+        cluster = args.hosts.cluster_name
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            description=f"secrets-platform: ECS container instances of cluster {cluster}",
+            assume_role_policy=document(ec2_trust_policy, args.context),
+            opts=child(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-ecs-agent",
+            role=role.id,
+            policy=document(lambda ctx: ecs_agent_policy(cluster, ctx), args.context),
+            opts=child(self),
+        )
+        for index, policy_arn in enumerate(args.extra_policy_arns):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-extra-policy-{index}",
+                role=role.name,
+                policy_arn=policy_arn,
+                opts=child(self),
+            )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance-profile", role=role.name, opts=child(self)
+        )
+        user_data = render_user_data(cluster)
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-launch-template",
+            description=f"secrets-platform: hardened ECS container host for {cluster}",
+            image_id=args.hosts.ami_id,
+            instance_type=args.hosts.instance_type,
+            iam_instance_profile={"arn": profile.arn},
+            metadata_options=dict(METADATA_OPTIONS),
+            user_data=base64.b64encode(user_data.encode()).decode(),
+            update_default_version=True,
+            opts=child(self),
+        )
+        self.launch_template_id = template.id
+        self.instance_role_arn = role.arn
+        self.instance_profile_arn = profile.arn
+        self.register_outputs(
+            {
+                "launchTemplateId": self.launch_template_id,
+                "instanceRoleArn": self.instance_role_arn,
+                "instanceProfileArn": self.instance_profile_arn,
+            }
+        )

@@ -1,0 +1,187 @@
+"""Exact Action, Resource and Condition sets of the IAM documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from policies.context import AwsContext
+from policies.iam import (
+    SSM_WRITE_ACTIONS,
+    ec2_trust_policy,
+    ecs_agent_policy,
+    is_account_root,
+    service_read_policy,
+    service_trust_policy,
+    writer_policy,
+    writer_trust_policy,
+)
+
+CTX = AwsContext(account="123456789012", region="us-east-1")
+KEY = "arn:aws:kms:us-east-1:123456789012:key/k-1"
+PARAM = "arn:aws:ssm:us-east-1:123456789012:parameter"
+
+
+def _as_set(value: str | list[str]) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _by_sid(document: dict) -> dict[str, dict]:
+    assert document["Version"] == "2012-10-17"
+    return {st["Sid"]: st for st in document["Statement"]}
+
+
+def test_service_trust_is_ecs_tasks_of_this_account_and_region_only() -> None:
+    (st,) = service_trust_policy(CTX)["Statement"]
+    assert st["Effect"] == "Allow"
+    assert st["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    assert st["Action"] == "sts:AssumeRole"
+    assert st["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"},
+    }
+
+
+def test_service_reads_only_its_label_and_decrypts_only_via_ssm() -> None:
+    statements = _by_sid(service_read_policy("api", CTX, KEY))
+    assert set(statements) == {"ReadOwnSecrets", "DecryptOwnSecretsViaParameterStore"}
+    read = statements["ReadOwnSecrets"]
+    assert read["Effect"] == "Allow"
+    assert _as_set(read["Action"]) == {
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+    }
+    assert _as_set(read["Resource"]) == {f"{PARAM}/api", f"{PARAM}/api/*"}
+    assert "Condition" not in read
+    decrypt = statements["DecryptOwnSecretsViaParameterStore"]
+    assert _as_set(decrypt["Action"]) == {"kms:Decrypt"}
+    assert _as_set(decrypt["Resource"]) == {KEY}
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": f"{PARAM}/api/*"},
+    }
+
+
+def test_service_policy_never_has_star_resources_or_write_actions() -> None:
+    for st in service_read_policy("team/api", CTX, KEY)["Statement"]:
+        assert "*" not in _as_set(st["Resource"])
+        assert not _as_set(st["Action"]) & set(SSM_WRITE_ACTIONS)
+        assert all(not a.endswith("*") for a in _as_set(st["Action"]))
+
+
+def test_multi_segment_label_has_one_slash_and_no_sibling_prefix() -> None:
+    read = _by_sid(service_read_policy("team/api", CTX, KEY))["ReadOwnSecrets"]
+    assert _as_set(read["Resource"]) == {f"{PARAM}/team/api", f"{PARAM}/team/api/*"}
+    for arn in read["Resource"]:
+        assert "parameter//" not in arn
+        # '/api' must not reach '/apiv2/x': no resource is a bare prefix pattern
+        assert not arn.endswith("api*")
+
+
+def test_writer_trust_requires_mfa_for_account_roots_only() -> None:
+    root = "arn:aws:iam::111111111111:root"
+    ci = "arn:aws:iam::111111111111:role/ci"
+    statements = _by_sid(writer_trust_policy([ci, root, ci]))
+    assert statements["NamedPrincipals"] == {
+        "Sid": "NamedPrincipals",
+        "Effect": "Allow",
+        "Principal": {"AWS": [ci]},
+        "Action": "sts:AssumeRole",
+    }
+    assert statements["AccountPrincipalsWithMfa"]["Principal"] == {"AWS": [root]}
+    assert statements["AccountPrincipalsWithMfa"]["Condition"] == {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"}
+    }
+    assert set(_by_sid(writer_trust_policy([ci]))) == {"NamedPrincipals"}
+    with pytest.raises(ValueError):
+        writer_trust_policy([])
+
+
+@pytest.mark.parametrize(
+    ("arn", "root"),
+    [
+        ("arn:aws:iam::111111111111:root", True),
+        ("arn:aws-us-gov:iam::111111111111:root", True),
+        ("arn:aws:iam::111111111111:role/root", False),
+        ("arn:aws:iam::111111111111:user/root", False),
+    ],
+)
+def test_is_account_root(arn: str, root: bool) -> None:
+    assert is_account_root(arn) is root
+
+
+def test_writer_policy_scopes_everything_to_its_namespaces() -> None:
+    statements = _by_sid(writer_policy(["edge", "api"], CTX, KEY))
+    manage = statements["ManageSecretsInNamespaces"]
+    assert _as_set(manage["Action"]) == {
+        "ssm:PutParameter",
+        "ssm:DeleteParameter",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:GetParameterHistory",
+        "ssm:LabelParameterVersion",
+        "ssm:AddTagsToResource",
+    }
+    assert _as_set(manage["Resource"]) == {
+        f"{PARAM}/api",
+        f"{PARAM}/api/*",
+        f"{PARAM}/edge",
+        f"{PARAM}/edge/*",
+    }
+    listing = statements["ListParameterNames"]
+    assert _as_set(listing["Action"]) == {"ssm:DescribeParameters"}
+    assert listing["Resource"] == "*"
+    kms = statements["UseKeyViaParameterStoreInNamespaces"]
+    assert _as_set(kms["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"}
+    assert _as_set(kms["Resource"]) == {KEY}
+    assert kms["Condition"]["StringEquals"] == {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}
+    assert _as_set(kms["Condition"]["StringLike"]["kms:EncryptionContext:PARAMETER_ARN"]) == {
+        f"{PARAM}/api/*",
+        f"{PARAM}/edge/*",
+    }
+
+
+def test_writer_with_star_namespace_gets_every_parameter() -> None:
+    statements = _by_sid(writer_policy(["*", "api"], CTX, KEY))
+    assert _as_set(statements["ManageSecretsInNamespaces"]["Resource"]) == {f"{PARAM}/*"}
+    condition = statements["UseKeyViaParameterStoreInNamespaces"]["Condition"]["StringLike"]
+    assert condition == {"kms:EncryptionContext:PARAMETER_ARN": f"{PARAM}/*"}
+
+
+def test_only_describe_parameters_uses_star_in_writer_policy() -> None:
+    for st in writer_policy(["api"], CTX, KEY)["Statement"]:
+        if "*" in _as_set(st["Resource"]):
+            assert _as_set(st["Action"]) == {"ssm:DescribeParameters"}
+
+
+def test_ec2_trust_and_ecs_agent_policy() -> None:
+    (trust,) = ec2_trust_policy(CTX)["Statement"]
+    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    statements = _by_sid(ecs_agent_policy("prod", CTX))
+    ecs = "arn:aws:ecs:us-east-1:123456789012"
+    assert statements["AgentOnItsCluster"]["Resource"] == f"{ecs}:cluster/prod"
+    assert _as_set(statements["AgentOnItsCluster"]["Action"]) == {
+        "ecs:DeregisterContainerInstance",
+        "ecs:RegisterContainerInstance",
+        "ecs:SubmitAttachmentStateChanges",
+        "ecs:SubmitContainerStateChange",
+        "ecs:SubmitTaskStateChange",
+    }
+    assert statements["AgentOnItsContainerInstances"]["Resource"] == (
+        f"{ecs}:container-instance/prod/*"
+    )
+    assert _as_set(statements["AgentOnItsContainerInstances"]["Action"]) == {
+        "ecs:Poll",
+        "ecs:StartTelemetrySession",
+        "ecs:UpdateContainerInstancesState",
+    }
+    assert statements["AgentDiscoversEndpoints"] == {
+        "Sid": "AgentDiscoversEndpoints",
+        "Effect": "Allow",
+        "Action": ["ecs:DiscoverPollEndpoint"],
+        "Resource": "*",
+    }
+    actions = {a for st in statements.values() for a in _as_set(st["Action"])}
+    assert not any(a.startswith(("ssm:", "kms:", "iam:", "s3:")) for a in actions)
