@@ -18,18 +18,18 @@ from secretctl.store.ssm_errors import aws_call
 PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
 PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
 NAMES_PER_FILTER = 50  # the most values one DescribeParameters Name filter takes
-DEFAULT_RETRIES = 10
+DEFAULT_RETRIES = 10  # retries after the first attempt, as chamber's default
 
 
 def retries_from_env(environ: Mapping[str, str]) -> int:
-    """Total attempts per request from SECRETCTL_RETRIES (default 10)."""
+    """Retries per request from SECRETCTL_RETRIES (default 10)."""
     from secretctl.errors import UsageError
 
     raw = environ.get("SECRETCTL_RETRIES", "")
     if not raw:
         return DEFAULT_RETRIES
-    if not raw.isdigit() or int(raw) < 1:
-        raise UsageError(f"SECRETCTL_RETRIES must be a whole number of at least 1, not {raw!r}")
+    if not raw.isdigit():
+        raise UsageError(f"SECRETCTL_RETRIES must be a whole number (0 or more), not {raw!r}")
     return int(raw)
 
 
@@ -41,7 +41,7 @@ def make_client(retries: int) -> Any:
     from secretctl import __version__
 
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": retries},
+        retries={"mode": "adaptive", "max_attempts": retries},  # botocore: retries, not total
         user_agent_extra=f"secretctl/{__version__}",
     )
     with aws_call("CreateClient", "the SSM endpoint"):

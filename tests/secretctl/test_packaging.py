@@ -1,0 +1,57 @@
+"""secretctl installs alone: its wheel holds only the secretctl package and depends on boto3, a
+CLI library and PyYAML, never Pulumi; and it runs where Pulumi cannot be imported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_wheel_contents_and_dependencies(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("secretctl-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(metadata_name).decode()
+        entry_points = archive.read(metadata_name.replace("METADATA", "entry_points.txt")).decode()
+    packages = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert packages == {"secretctl"}
+    requires = sorted(
+        line.split(":", 1)[1].strip().split(";")[0].split(">")[0].split("=")[0].strip().lower()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    )
+    assert requires == ["boto3", "click", "pyyaml"]
+    assert "secretctl = secretctl.cli:main" in entry_points
+
+
+def test_runs_without_pulumi() -> None:
+    program = (
+        "import sys; sys.modules['pulumi'] = None; sys.modules['pulumi_aws'] = None\n"
+        "from secretctl.cli import main\n"
+        "sys.argv = ['secretctl', 'exec', '--help']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: secretctl exec" in result.stdout
