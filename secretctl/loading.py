@@ -3,19 +3,19 @@ service, services fetched concurrently, results kept in the order the user gave.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from secretctl.naming import normalize_service
-from secretctl.store.base import Store
+from secretctl.store.base import SecretReader
 
 
 def load_services(
-    store: Store, services: list[str], *, preserve_case: bool = False
+    store: SecretReader, services: list[str], *, preserve_case: bool = False
 ) -> list[tuple[str, dict[str, str]]]:
     """(service, key -> value) for each service, in the given order."""
     names = [normalize_service(s, preserve_case) for s in services]  # all checked before AWS
     if len(names) == 1:
         return [(names[0], store.read_service(names[0]))]
+    from concurrent.futures import ThreadPoolExecutor  # only when there is more than one
+
     with ThreadPoolExecutor(max_workers=min(len(names), 16)) as pool:
         results = list(pool.map(store.read_service, names))
     return list(zip(names, results, strict=True))

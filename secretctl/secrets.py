@@ -14,7 +14,7 @@ from secretctl.naming import (
     parameter_name,
     split_name,
 )
-from secretctl.store.base import Change, SecretMeta, Store
+from secretctl.store.base import Change, SecretMeta, SecretReader, Store
 from secretctl.values import check_value
 
 
@@ -58,7 +58,7 @@ def _first_found(service: str, key: str, preserve_case: bool, fetch):  # type: i
     raise NotFoundError(f"secret not found: {names[-1]} (list the service to see its keys)")
 
 
-def read_value(store: Store, service: str, key: str, *, preserve_case: bool = False) -> str:
+def read_value(store: SecretReader, service: str, key: str, *, preserve_case: bool = False) -> str:
     """The current value: one GetParameter (``read -q``)."""
     return _first_found(service, key, preserve_case, store.read_value)[1]
 

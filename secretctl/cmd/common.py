@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from secretctl.store.base import Store
+from secretctl.store.base import SecretReader, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,21 @@ def get_store(ctx: click.Context) -> Store:
     if "store" not in root.obj:
         root.obj["store"] = SsmStore.from_environment(root.obj.get("retries"))
     return root.obj["store"]  # type: ignore[no-any-return]
+
+
+def get_reader(ctx: click.Context) -> SecretReader:
+    """What exec, env, export and ``read -q`` read through: the lean AWS path (no boto3) where
+    it serves this environment exactly as boto3 would, else the boto3 store."""
+    from secretctl.aws.settings import lean_settings
+
+    settings = lean_settings(os.environ)
+    if settings is None:
+        return get_store(ctx)
+    from secretctl.store.ssm import retries_from_env
+    from secretctl.store.ssm_lean import LeanSsmReader
+
+    retries = (ctx.find_root().obj or {}).get("retries")
+    return LeanSsmReader(settings, retries if retries is not None else retries_from_env(os.environ))
 
 
 def warn(message: str) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option, warn
+from secretctl.cmd.common import get_reader, preserve_case_option, warn
 from secretctl.errors import UsageError
 
 
@@ -58,7 +58,7 @@ def exec_cmd(
             "exec needs '--' and a command after the services: "
             "secretctl exec SERVICE... -- COMMAND [ARGS]"
         )
-    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
+    loaded = load_services(get_reader(ctx), list(services), preserve_case=preserve_case)
     for message in empty_service_warnings(loaded):
         warn(message)
     mapped = [(service, secrets_to_env(values)) for service, values in loaded]

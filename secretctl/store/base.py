@@ -28,11 +28,18 @@ class Change:
     user: str
 
 
-class Store(Protocol):
-    """What secretctl needs from a backend. Names are full parameter names (``/svc/key``)."""
+class SecretReader(Protocol):
+    """What container start needs: exec, env, export and ``read -q`` use only this."""
 
     def read_value(self, name: str) -> str | None:
         """The current value, or None when the secret does not exist (one request)."""
+
+    def read_service(self, service: str) -> dict[str, str]:
+        """Every key and value directly under a service."""
+
+
+class Store(SecretReader, Protocol):
+    """What secretctl needs from a backend. Names are full parameter names (``/svc/key``)."""
 
     def read(self, name: str) -> SecretMeta | None:
         """Value and metadata, or None when the secret does not exist (two requests)."""
@@ -51,9 +58,6 @@ class Store(Protocol):
 
     def list(self, service: str) -> list[SecretMeta]:
         """Metadata of every secret directly under a service (values not included)."""
-
-    def read_service(self, service: str) -> dict[str, str]:
-        """Every key and value directly under a service."""
 
     def list_names(self, prefix: str = "") -> list[str]:
         """Every parameter name that begins with ``prefix``."""

@@ -67,3 +67,11 @@ def ssm(aws_env: dict[str, str]) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@pytest.fixture(params=["lean", "boto3"])
+def both_backends(request: pytest.FixtureRequest, aws_env: dict[str, str]) -> str:
+    """Run a test once over the lean AWS path and once over boto3 (SECRETCTL_LEAN=0)."""
+    if request.param == "boto3":
+        aws_env["SECRETCTL_LEAN"] = "0"
+    return str(request.param)

@@ -12,6 +12,8 @@ import pytest
 from devtools.proxy import CountingProxy
 from tests.secretctl.conftest import Run
 
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 
 def seed(ssm: Any, service: str, count: int) -> dict[str, str]:
     values = {f"key{i:03d}": f"value-{i}" for i in range(count)}

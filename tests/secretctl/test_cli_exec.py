@@ -14,6 +14,8 @@ import pytest
 
 from tests.secretctl.conftest import Run, secretctl_path
 
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 PRINT_ENV = ["env", "-0"]  # not Python: it would add LC_CTYPE to its own environment
 
 

@@ -16,6 +16,8 @@ from devtools.moto_server import MotoServer
 from devtools.proxy import ProxySettings, counting_proxy
 from tests.secretctl.conftest import Run
 
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 TOKEN = "task-auth-token"
 
 

@@ -1,0 +1,175 @@
+"""The credential sources that matter in a container, in botocore's order once profiles and
+shared files are ruled out: environment, web identity, ECS task endpoint, instance metadata."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from secretctl.aws.http import request
+from secretctl.errors import AwsError
+
+ECS_HOST = "http://169.254.170.2"
+_ECS_ALLOWED_HOSTS = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"}
+IMDS_ENDPOINT = "http://169.254.169.254"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+
+def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str, region: str) -> Credentials:
+    """The first source that is configured; an error when none is."""
+    access_key = environ.get("AWS_ACCESS_KEY_ID")
+    secret_key = environ.get("AWS_SECRET_ACCESS_KEY")
+    if access_key and secret_key:
+        return Credentials(access_key, secret_key, environ.get("AWS_SESSION_TOKEN") or None)
+    if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
+        return from_web_identity(environ, sts_endpoint)
+    if environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or environ.get(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+    ):
+        return from_container(environ)
+    if environ.get("AWS_EC2_METADATA_DISABLED", "").lower() != "true":
+        found = from_instance_metadata(environ)
+        if found is not None:
+            return found
+    raise AwsError(
+        "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
+        "where the ECS task or instance role provides them"
+    )
+
+
+def _allowed_container_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    if host in _ECS_ALLOWED_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_credentials(data: bytes, source: str) -> Credentials:
+    try:
+        payload = json.loads(data)
+        return Credentials(
+            payload["AccessKeyId"], payload["SecretAccessKey"], payload.get("Token") or None
+        )
+    except (ValueError, KeyError, TypeError):
+        raise AwsError(f"the {source} answered without usable credentials") from None
+
+
+def from_container(environ: Mapping[str, str]) -> Credentials:
+    """The ECS task credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI)."""
+    relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    url = ECS_HOST + relative if relative else environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    if not relative and not _allowed_container_url(url):
+        raise AwsError(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback/ECS address "
+            f"(got host {urlsplit(url).hostname!r})"
+        )
+    headers = {"Accept": "application/json"}
+    token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+    if token_file:
+        try:
+            with open(token_file, encoding="utf-8") as handle:
+                headers["Authorization"] = handle.read().strip()
+        except OSError as err:
+            raise AwsError(
+                f"cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: {err.strerror}"
+            ) from None
+    elif environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"):
+        headers["Authorization"] = environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    last_error = ""
+    for attempt in range(3):
+        try:
+            status, data = request("GET", url, headers, timeout=2.0)
+        except OSError as err:
+            last_error = str(err)
+        else:
+            if status == 200:
+                return _parse_credentials(data, "ECS task credentials endpoint")
+            last_error = f"HTTP {status}"
+            if status < 500:
+                break
+        time.sleep(0.1 * (attempt + 1))
+    raise AwsError(f"cannot get credentials from the ECS task credentials endpoint: {last_error}")
+
+
+def from_instance_metadata(environ: Mapping[str, str]) -> Credentials | None:
+    """The instance role through IMDSv2 (IMDSv1 when no token can be had); None when the
+    metadata service does not answer or has no role, as botocore does."""
+    base = (environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or IMDS_ENDPOINT).rstrip("/")
+    headers: dict[str, str] = {}
+    try:
+        status, token = request(
+            "PUT",
+            f"{base}/latest/api/token",
+            {"X-aws-ec2-metadata-token-ttl-seconds": "21600"},
+            timeout=1.0,
+        )
+        if status == 200:
+            headers["X-aws-ec2-metadata-token"] = token.decode()
+        elif status not in (403, 404, 405):
+            return None
+        path = f"{base}/latest/meta-data/iam/security-credentials/"
+        status, names = request("GET", path, headers, timeout=1.0)
+        if status != 200 or not names.strip():
+            return None
+        role = names.decode().split()[0]
+        status, data = request("GET", path + role, headers, timeout=1.0)
+    except OSError:
+        return None
+    if status != 200:
+        return None
+    return _parse_credentials(data, "instance metadata service")
+
+
+def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credentials:
+    """STS AssumeRoleWithWebIdentity with the token file (EKS IRSA and similar)."""
+    try:
+        with open(environ["AWS_WEB_IDENTITY_TOKEN_FILE"], encoding="utf-8") as handle:
+            token = handle.read().strip()
+    except OSError as err:
+        raise AwsError(f"cannot read AWS_WEB_IDENTITY_TOKEN_FILE: {err.strerror}") from None
+    body = urlencode(
+        {
+            "Action": "AssumeRoleWithWebIdentity",
+            "Version": "2011-06-15",
+            "RoleArn": environ["AWS_ROLE_ARN"],
+            "RoleSessionName": environ.get("AWS_ROLE_SESSION_NAME")
+            or f"secretctl-{int(time.time())}",
+            "WebIdentityToken": token,
+        }
+    ).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    try:
+        status, data = request("POST", sts_endpoint.rstrip("/") + "/", headers, body, timeout=5.0)
+    except OSError as err:
+        raise AwsError(f"cannot reach STS for AssumeRoleWithWebIdentity: {err}") from None
+    text = data.decode("utf-8", "replace")
+
+    def field(name: str) -> str | None:
+        found = re.search(rf"<{name}>([^<]*)</{name}>", text)
+        return found.group(1) if found else None
+
+    if status != 200:
+        code = field("Code") or f"HTTP {status}"
+        role = environ["AWS_ROLE_ARN"]
+        raise AwsError(f"sts:AssumeRoleWithWebIdentity for {role} failed: {code}")
+    access_key, secret_key = field("AccessKeyId"), field("SecretAccessKey")
+    if not access_key or not secret_key:
+        raise AwsError("STS answered AssumeRoleWithWebIdentity without credentials")
+    return Credentials(access_key, secret_key, field("SessionToken"))

@@ -1,0 +1,66 @@
+"""When the lean path can serve exactly what boto3 would, and with which endpoints.
+
+It serves a container-like setup: region from the environment, no profile, no shared config
+or credentials file, the standard `aws` partition (or an explicit endpoint URL), no FIPS,
+dual-stack or custom CA bundle. Anything else goes through boto3."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# botocore's regex for the regions of the standard `aws` partition
+_AWS_PARTITION_REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in _TRUE
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class LeanSettings:
+    region: str
+    ssm_endpoint: str
+    sts_endpoint: str
+
+
+def lean_settings(environ: Mapping[str, str]) -> LeanSettings | None:
+    """The lean path's settings, or None when boto3 must serve this environment."""
+    if environ.get("SECRETCTL_LEAN", "1").strip().lower() in {"0", "false", "no", "off"}:
+        return None
+    if environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE"):
+        return None
+    for variable, default in (
+        ("AWS_CONFIG_FILE", "~/.aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ):
+        if _has_content(os.path.expanduser(environ.get(variable) or default)):
+            return None
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        return None
+    if any(
+        _truthy(environ.get(v)) for v in ("AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT")
+    ) or environ.get("AWS_CA_BUNDLE"):
+        return None
+    configured = not _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+    general = environ.get("AWS_ENDPOINT_URL") if configured else None
+    ssm = (environ.get("AWS_ENDPOINT_URL_SSM") if configured else None) or general
+    sts = (environ.get("AWS_ENDPOINT_URL_STS") if configured else None) or general
+    if not ssm and not _AWS_PARTITION_REGION.match(region):
+        return None  # another partition: boto3 knows its endpoints
+    return LeanSettings(
+        region=region,
+        ssm_endpoint=ssm or f"https://ssm.{region}.amazonaws.com",
+        sts_endpoint=sts or f"https://sts.{region}.amazonaws.com",
+    )

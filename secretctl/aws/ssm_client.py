@@ -1,0 +1,115 @@
+"""A minimal SSM client: signed JSON requests over keep-alive connections, with retries."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from secretctl.aws.credentials import Credentials, resolve_credentials
+from secretctl.aws.http import Connection
+from secretctl.aws.settings import LeanSettings
+from secretctl.aws.sigv4 import sign
+
+THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
+RETRY_BASE_SECONDS = 0.25  # backoff: a random delay in [0, min(cap, base * 2**attempt)]
+RETRY_CAP_SECONDS = 20.0
+
+
+class SsmCallError(Exception):
+    """An error answer from SSM (or the endpoint being unreachable, code 'Connection')."""
+
+    def __init__(self, code: str, message: str, attempts: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+
+
+def backoff_delay(attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
+    """Full-jitter exponential backoff for retry number ``attempt`` (0-based)."""
+    return rng.uniform(0.0, min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt))
+
+
+def _error_code(data: bytes, status: int) -> tuple[str, str]:
+    try:
+        payload = json.loads(data)
+        code = str(payload.get("__type") or payload.get("code") or f"HTTP{status}")
+        message = str(payload.get("message") or payload.get("Message") or "")
+    except ValueError:
+        code, message = f"HTTP{status}", ""
+    return code.rsplit("#", 1)[-1], message
+
+
+class LeanSsmClient:
+    """Calls SSM actions (``call("GetParameter", {...})``); thread-safe, one connection per
+    thread, credentials resolved once on first use."""
+
+    def __init__(self, settings: LeanSettings, retries: int) -> None:
+        self.settings = settings
+        self.retries = retries
+        parts = urlsplit(settings.ssm_endpoint)
+        self.host = parts.netloc
+        self.path = parts.path or "/"
+        self._credentials: Credentials | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def credentials(self) -> Credentials:
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = resolve_credentials(
+                    os.environ, self.settings.sts_endpoint, self.settings.region
+                )
+            return self._credentials
+
+    def _send(self, action: str, body: bytes) -> tuple[int, bytes]:
+        creds = self.credentials()
+        headers = sign(
+            method="POST",
+            host=self.host,
+            path=self.path,
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": f"AmazonSSM.{action}",
+            },
+            body=body,
+            region=self.settings.region,
+            service="ssm",
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            session_token=creds.token,
+            now=datetime.now(timezone.utc),
+        )
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = Connection(self.settings.ssm_endpoint, timeout=30.0)
+        try:
+            status, _, data = conn.request("POST", self.path, headers, body)
+        except OSError:
+            conn.close()
+            raise
+        return status, data
+
+    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(params).encode()
+        for attempt in range(self.retries + 1):
+            try:
+                status, data = self._send(action, body)
+            except OSError as err:
+                code, message = "Connection", str(err)
+            else:
+                if status == 200:
+                    return json.loads(data)  # type: ignore[no-any-return]
+                code, message = _error_code(data, status)
+                if code not in THROTTLE_CODES and status < 500:
+                    raise SsmCallError(code, message, attempt + 1)
+            if attempt == self.retries:
+                raise SsmCallError(code, message, attempt + 1)
+            time.sleep(backoff_delay(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
