@@ -1,3 +1,3 @@
-from secretctl.cli import main
+from secretctl.main import main
 
 main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -19,16 +18,17 @@ from secretctl.cmd.list import list_cmd
 from secretctl.cmd.list_services import list_services_cmd
 from secretctl.cmd.read import read_cmd
 from secretctl.cmd.write import write_cmd
-from secretctl.errors import SecretctlError
+from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="secretctl")
 @click.option(
     "--retries",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     envvar="SECRETCTL_RETRIES",
-    help="Attempts per AWS request, with adaptive backoff (default 10). Env: SECRETCTL_RETRIES.",
+    help="Retries per AWS request after the first attempt, with backoff (default 10). "
+    "Env: SECRETCTL_RETRIES.",
 )
 @click.pass_context
 def cli(ctx: click.Context, retries: int | None) -> None:
@@ -60,34 +60,20 @@ for command in (
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command; report errors as one line and an exit status."""
-    try:
-        cli.main(args=argv, prog_name="secretctl", standalone_mode=False)
-    except SecretctlError as err:
-        click.echo(f"secretctl: error: {err}", err=True)
-        sys.exit(err.exit_code)
-    except click.exceptions.Exit as err:
-        sys.exit(err.exit_code)
-    except click.UsageError as err:
-        command = err.ctx.command_path if err.ctx else "secretctl"
-        message = " ".join(err.format_message().split())
-        click.echo(f"secretctl: error: {message} (see '{command} --help')", err=True)
-        sys.exit(err.exit_code)
-    except click.ClickException as err:
-        click.echo(f"secretctl: error: {' '.join(err.format_message().split())}", err=True)
-        sys.exit(err.exit_code)
-    except click.exceptions.Abort:
-        click.echo("secretctl: aborted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(141)
-    except Exception as err:  # never a traceback (or a value in one) unless asked for
-        if os.environ.get("SECRETCTL_DEBUG"):
-            raise
-        click.echo(
-            f"secretctl: unexpected error ({type(err).__name__}); "
-            "run with SECRETCTL_DEBUG=1 for details",
-            err=True,
-        )
-        sys.exit(1)
-    sys.exit(0)
+    """Run the click CLI; report errors as one line and an exit status."""
+
+    def run() -> None:
+        try:
+            cli.main(args=argv, prog_name="secretctl", standalone_mode=False)
+        except click.exceptions.Exit as err:
+            sys.exit(err.exit_code)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "secretctl"
+            message = " ".join(err.format_message().split())
+            raise UsageError(f"{message} (see '{command} --help')") from None
+        except click.ClickException as err:
+            raise SecretctlError(" ".join(err.format_message().split())) from None
+        except click.exceptions.Abort:
+            raise KeyboardInterrupt from None
+
+    run_reporting_errors(run)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
 
 class SecretctlError(Exception):
     """An error the user can act on. Its message is printed as one line; it never holds a value."""
@@ -33,3 +38,27 @@ class CommandNotExecutableError(SecretctlError):
     """exec: the command exists but cannot be run (shells use 126 for this)."""
 
     exit_code = 126
+
+
+def run_reporting_errors(action: Callable[[], object]) -> NoReturn:
+    """Run ``action`` and exit: 0, or one line on stderr and the error's exit status. Never a
+    traceback (which could hold a value) unless SECRETCTL_DEBUG is set."""
+    try:
+        action()
+    except SecretctlError as err:
+        sys.stderr.write(f"secretctl: error: {err}\n")
+        sys.exit(err.exit_code)
+    except BrokenPipeError:
+        sys.exit(141)
+    except KeyboardInterrupt:
+        sys.stderr.write("secretctl: interrupted\n")
+        sys.exit(130)
+    except Exception as err:
+        if os.environ.get("SECRETCTL_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"secretctl: unexpected error ({type(err).__name__}); "
+            "run with SECRETCTL_DEBUG=1 for details\n"
+        )
+        sys.exit(1)
+    sys.exit(0)

@@ -1,16 +1,25 @@
-"""Replace secretctl with the user's command, so signals reach it directly and its exit
-status (or death by signal) is the container's."""
+"""Load secrets and replace secretctl with the user's command, so signals reach it directly
+and its exit status (or death by signal) is the container's."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
+from secretctl.environ import (
+    DEFAULT_STRICT_VALUE,
+    build_exec_env,
+    merge_services,
+    secrets_to_env,
+)
 from secretctl.errors import CommandNotExecutableError, CommandNotFoundError
+from secretctl.loading import empty_service_warnings, load_services
+
+if TYPE_CHECKING:
+    from secretctl.store.base import SecretReader
 
 
 def resolve_command(command: str, search_path: str | None) -> str:
@@ -39,5 +48,29 @@ def exec_command(argv: list[str], env: Mapping[str, str]) -> NoReturn:
             raise CommandNotExecutableError(f"command is not executable: {argv[0]}") from None
         except OSError as err:
             raise CommandNotExecutableError(f"cannot run {argv[0]}: {err.strerror}") from None
+    import subprocess  # pragma: no cover - not POSIX
+
     completed = subprocess.run([program, *argv[1:]], env=dict(env))  # pragma: no cover
     sys.exit(completed.returncode)  # pragma: no cover
+
+
+def run_exec(
+    reader: SecretReader,
+    services: list[str],
+    argv: list[str],
+    *,
+    pristine: bool = False,
+    strict: bool = False,
+    strict_value: str = DEFAULT_STRICT_VALUE,
+    preserve_case: bool = False,
+) -> NoReturn:
+    """Load the services, build the environment, and become the command."""
+    loaded = load_services(reader, services, preserve_case=preserve_case)
+    mapped = [(service, secrets_to_env(values)) for service, values in loaded]
+    secrets, overrides = merge_services(mapped)
+    for message in empty_service_warnings(loaded) + overrides:
+        sys.stderr.write(message + "\n")
+    env = build_exec_env(
+        os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value
+    )
+    exec_command(argv, env)

@@ -3,8 +3,12 @@ service, services fetched concurrently, results kept in the order the user gave.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from secretctl.naming import normalize_service
-from secretctl.store.base import SecretReader
+
+if TYPE_CHECKING:
+    from secretctl.store.base import SecretReader
 
 
 def load_services(

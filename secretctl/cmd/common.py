@@ -23,31 +23,27 @@ preserve_case_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+def _retries(ctx: click.Context) -> int | None:
+    return (ctx.find_root().obj or {}).get("retries")  # type: ignore[no-any-return]
+
+
 def get_store(ctx: click.Context) -> Store:
     """The SSM store for this invocation, created on first use (boto3 loads only then)."""
-    from secretctl.store.ssm import SsmStore
+    from secretctl.store.select import open_store
 
     root = ctx.find_root()
     if root.obj is None:
         root.obj = {}
     if "store" not in root.obj:
-        root.obj["store"] = SsmStore.from_environment(root.obj.get("retries"))
+        root.obj["store"] = open_store(_retries(ctx))
     return root.obj["store"]  # type: ignore[no-any-return]
 
 
 def get_reader(ctx: click.Context) -> SecretReader:
-    """What exec, env, export and ``read -q`` read through: the lean AWS path (no boto3) where
-    it serves this environment exactly as boto3 would, else the boto3 store."""
-    from secretctl.aws.settings import lean_settings
+    """The reader for container start (the lean AWS path where it serves)."""
+    from secretctl.store.select import open_reader
 
-    settings = lean_settings(os.environ)
-    if settings is None:
-        return get_store(ctx)
-    from secretctl.store.ssm import retries_from_env
-    from secretctl.store.ssm_lean import LeanSsmReader
-
-    retries = (ctx.find_root().obj or {}).get("retries")
-    return LeanSsmReader(settings, retries if retries is not None else retries_from_env(os.environ))
+    return open_reader(_retries(ctx))
 
 
 def warn(message: str) -> None:

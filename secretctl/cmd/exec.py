@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_reader, preserve_case_option, warn
+from secretctl.cmd.common import get_reader, preserve_case_option
 from secretctl.errors import UsageError
 
 
@@ -46,11 +46,7 @@ def exec_cmd(
     Usage: secretctl exec SERVICE... -- COMMAND [ARGS]. Later services override earlier
     ones. secretctl replaces itself with COMMAND, so signals and the exit status are its own.
     """
-    import os
-
-    from secretctl.environ import build_exec_env, merge_services, secrets_to_env
-    from secretctl.execing import exec_command
-    from secretctl.loading import empty_service_warnings, load_services
+    from secretctl.execing import run_exec
 
     argv = ctx.meta.get("exec_argv")
     if not argv:
@@ -58,14 +54,12 @@ def exec_cmd(
             "exec needs '--' and a command after the services: "
             "secretctl exec SERVICE... -- COMMAND [ARGS]"
         )
-    loaded = load_services(get_reader(ctx), list(services), preserve_case=preserve_case)
-    for message in empty_service_warnings(loaded):
-        warn(message)
-    mapped = [(service, secrets_to_env(values)) for service, values in loaded]
-    secrets, overrides = merge_services(mapped)
-    for message in overrides:
-        warn(message)
-    env = build_exec_env(
-        os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value
+    run_exec(
+        get_reader(ctx),
+        list(services),
+        argv,
+        pristine=pristine,
+        strict=strict,
+        strict_value=strict_value,
+        preserve_case=preserve_case,
     )
-    exec_command(argv, env)

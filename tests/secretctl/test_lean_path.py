@@ -343,3 +343,24 @@ def test_exec_with_instance_metadata_credentials(
     assert result.returncode == 0, result.stderr
     assert result.stdout == "from-imds-role\n"
     assert seen  # the credentials came from the metadata service
+
+
+def test_exec_loads_neither_click_nor_boto3(aws_env: dict[str, str]) -> None:
+    """The container-start path, as the entry point runs it (imports listed by -X importtime)."""
+    program = (
+        "import sys; sys.argv = ['secretctl', 'exec', 'svc', '--', 'true']\n"
+        "from secretctl.main import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", program],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line
+    }
+    assert "secretctl.store.ssm_lean" in imported
+    assert not {"click", "botocore", "boto3", "http.client", "yaml"} & imported

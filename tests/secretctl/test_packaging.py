@@ -42,7 +42,7 @@ def test_wheel_contents_and_dependencies(tmp_path: Path) -> None:
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     )
     assert requires == ["boto3", "click", "pyyaml"]
-    assert "secretctl = secretctl.cli:main" in entry_points
+    assert "secretctl = secretctl.main:main" in entry_points
 
 
 def test_runs_without_pulumi() -> None:

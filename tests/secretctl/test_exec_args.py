@@ -1,0 +1,85 @@
+"""The hand parser for container start agrees with the click CLI on every well-formed exec
+command line, and hands everything else to click."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretctl.cli import cli
+from secretctl.exec_args import parse_exec_argv
+
+pytestmark = pytest.mark.filterwarnings("ignore:'protected_args' is deprecated")
+
+
+def click_parse(argv: list[str], env: dict[str, str]) -> dict[str, object]:
+    """What the click CLI makes of an exec command line."""
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        group_ctx = cli.make_context("secretctl", list(argv), resilient_parsing=False)
+        name, command, rest = cli.resolve_command(
+            group_ctx, [*group_ctx.protected_args, *group_ctx.args]
+        )
+        ctx = command.make_context(name, rest, parent=group_ctx)
+        return dict(ctx.params, command=ctx.meta["exec_argv"], retries=group_ctx.params["retries"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+WELL_FORMED = [
+    ["exec", "api", "--", "./server"],
+    ["exec", "a", "b", "c", "--", "env", "-0"],
+    ["exec", "--pristine", "api", "--", "true"],
+    ["exec", "api", "--strict", "b", "--", "true", "--pristine"],
+    ["exec", "--strict", "--strict-value", "FILL", "api", "--", "x"],
+    ["exec", "--strict-value=FILL", "--preserve-case", "Api", "--", "x", "--", "y"],
+    ["--retries", "3", "exec", "api", "--", "x"],
+    ["--retries=0", "exec", "api", "--", "x"],
+]
+
+
+@pytest.mark.parametrize("argv", WELL_FORMED)
+@pytest.mark.parametrize("env", [{}, {"SECRETCTL_PRESERVE_CASE": "yes", "SECRETCTL_RETRIES": "4"}])
+def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
+    request = parse_exec_argv(argv, env)
+    assert request is not None
+    expected = click_parse(argv, env)
+    assert {
+        "services": tuple(request.services),
+        "pristine": request.pristine,
+        "strict": request.strict,
+        "strict_value": request.strict_value,
+        "preserve_case": request.preserve_case,
+        "command": request.command,
+        "retries": request.retries,
+    } == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "api", "./server"],  # no --
+        ["exec", "api", "--"],  # no command
+        ["exec", "--", "true"],  # no service
+        ["exec", "--help"],
+        ["exec", "-h", "api", "--", "x"],
+        ["exec", "--unknown", "api", "--", "x"],
+        ["exec", "api", "--strict-value"],
+        ["--retries", "x", "exec", "api", "--", "x"],
+        ["--retriesx", "exec", "api", "--", "x"],
+        ["--version"],
+        ["read", "api", "k"],
+        [],
+    ],
+)
+def test_hands_the_rest_to_click(argv: list[str]) -> None:
+    assert parse_exec_argv(argv, {}) is None
+
+
+def test_bad_environment_values_go_to_click() -> None:
+    argv = ["exec", "api", "--", "x"]
+    assert parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"}) is None
+    assert parse_exec_argv(argv, {"SECRETCTL_PRESERVE_CASE": "maybe"}) is None
