@@ -156,7 +156,9 @@ def _services(value: Any) -> tuple[Service, ...]:
         if "name" not in obj:
             raise _fail(f"{path}.name", "required: every service needs a name")
         name = _string(
-            obj["name"], f"{path}.name", SERVICE_NAME_PATTERN,
+            obj["name"],
+            f"{path}.name",
+            SERVICE_NAME_PATTERN,
             "must be 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit",
         )
         if "secretLabel" in obj:
@@ -165,7 +167,22 @@ def _services(value: Any) -> tuple[Service, ...]:
             label = _label(name, f"{path}.secretLabel (defaults to the name)")
         services.append(Service(name=name, secret_label=label))
     _unique([s.name for s in services], "services", "service")
+    _no_nested_labels(services)
     return tuple(services)
+
+
+def _no_nested_labels(services: list[Service]) -> None:
+    """A label may not be the parent path of another (``team`` and ``team/api``): the parent's
+    ``/team/*`` grant would reach every secret of the child. Equal labels share secrets."""
+    for j, service in enumerate(services):
+        for other in services:
+            if service.secret_label.startswith(other.secret_label + "/"):
+                raise _fail(
+                    f"services[{j}].secretLabel",
+                    f"'{service.secret_label}' lies under '{other.secret_label}' (service "
+                    f"'{other.name}'), whose read grant would cover it: use labels that are "
+                    "not parent paths of each other",
+                )
 
 
 def _writers(value: Any) -> tuple[Writer, ...]:
@@ -177,7 +194,9 @@ def _writers(value: Any) -> tuple[Writer, ...]:
             if required not in obj:
                 raise _fail(f"{path}.{required}", "required")
         name = _string(
-            obj["name"], f"{path}.name", WRITER_NAME_PATTERN,
+            obj["name"],
+            f"{path}.name",
+            WRITER_NAME_PATTERN,
             "must be 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit",
         )
         principals = tuple(
@@ -202,15 +221,21 @@ def _ecs_hosts(value: Any) -> EcsHosts:
             raise _fail(f"ecsHosts.{required}", "required when ecsHosts is set")
     return EcsHosts(
         cluster_name=_string(
-            obj["clusterName"], "ecsHosts.clusterName", CLUSTER_NAME_PATTERN,
+            obj["clusterName"],
+            "ecsHosts.clusterName",
+            CLUSTER_NAME_PATTERN,
             "must be 1-255 letters, digits, '-' or '_' (an ECS cluster name)",
         ),
         instance_type=_string(
-            obj["instanceType"], "ecsHosts.instanceType", INSTANCE_TYPE_PATTERN,
+            obj["instanceType"],
+            "ecsHosts.instanceType",
+            INSTANCE_TYPE_PATTERN,
             "must be an EC2 instance type such as 't3.medium'",
         ),
         ami_id=_string(
-            obj.get("amiId", DEFAULT_ECS_AMI), "ecsHosts.amiId", AMI_ID_PATTERN,
+            obj.get("amiId", DEFAULT_ECS_AMI),
+            "ecsHosts.amiId",
+            AMI_ID_PATTERN,
             "must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:/<parameter>",
         ),
     )
@@ -239,7 +264,9 @@ def parse_config(values: Mapping[str, Any]) -> PlatformConfig:
     if isinstance(alias, str) and alias.startswith("alias/"):
         alias = alias[len("alias/") :]
     alias = _string(
-        alias, "kmsKeyAlias", KMS_ALIAS_PATTERN,
+        alias,
+        "kmsKeyAlias",
+        KMS_ALIAS_PATTERN,
         "must be a KMS alias name: letters, digits, '/', '_' and '-'",
     )
     if alias.startswith("aws/"):

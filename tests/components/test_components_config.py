@@ -66,6 +66,16 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "secrets-platform:services[1].name: duplicate service name 'api'",
     ),
     (
+        "label nested under another",
+        {
+            "services": [
+                {"name": "team", "secretLabel": "team"},
+                {"name": "api", "secretLabel": "team/api"},
+            ]
+        },
+        "secrets-platform:services[1].secretLabel: 'team/api' lies under 'team' (service 'team')",
+    ),
+    (
         "label with *",
         {"services": [{"name": "api", "secretLabel": "api*"}]},
         "secrets-platform:services[0].secretLabel: secret label 'api*' must not contain the "
@@ -94,8 +104,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     (
         "_chamber",
         {"services": [{"name": "api", "secretLabel": "_chamber"}]},
-        "secrets-platform:services[0].secretLabel: secret label '_chamber' must not use "
-        "'_chamber'",
+        "secrets-platform:services[0].secretLabel: secret label '_chamber' must not use '_chamber'",
     ),
     (
         "unknown top-level key",
@@ -114,26 +123,50 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "writer namespace wildcard in a label",
-        {"services": SERVICES, "writers": [
-            {"name": "ci", "principals": ["arn:aws:iam::123456789012:role/ci"],
-             "namespaces": ["api/*"]}]},
+        {
+            "services": SERVICES,
+            "writers": [
+                {
+                    "name": "ci",
+                    "principals": ["arn:aws:iam::123456789012:role/ci"],
+                    "namespaces": ["api/*"],
+                }
+            ],
+        },
         "secrets-platform:writers[0].namespaces[0]: secret label 'api/*' must not contain",
     ),
     (
         "writer principal with wildcard",
-        {"services": SERVICES, "writers": [
-            {"name": "ci", "principals": ["arn:aws:iam::123456789012:role/*"],
-             "namespaces": ["api"]}]},
+        {
+            "services": SERVICES,
+            "writers": [
+                {
+                    "name": "ci",
+                    "principals": ["arn:aws:iam::123456789012:role/*"],
+                    "namespaces": ["api"],
+                }
+            ],
+        },
         "secrets-platform:writers[0].principals[0]: 'arn:aws:iam::123456789012:role/*' must be "
         "an IAM principal ARN",
     ),
     (
         "duplicate writer",
-        {"services": SERVICES, "writers": [
-            {"name": "ci", "principals": ["arn:aws:iam::123456789012:role/ci"],
-             "namespaces": ["api"]},
-            {"name": "ci", "principals": ["arn:aws:iam::123456789012:role/ci"],
-             "namespaces": ["api"]}]},
+        {
+            "services": SERVICES,
+            "writers": [
+                {
+                    "name": "ci",
+                    "principals": ["arn:aws:iam::123456789012:role/ci"],
+                    "namespaces": ["api"],
+                },
+                {
+                    "name": "ci",
+                    "principals": ["arn:aws:iam::123456789012:role/ci"],
+                    "namespaces": ["api"],
+                },
+            ],
+        },
         "secrets-platform:writers[1].name: duplicate writer name 'ci'",
     ),
     (
@@ -154,8 +187,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("values", "message"), [(v, m) for _, v, m in BAD],
-                         ids=[case for case, _, _ in BAD])
+@pytest.mark.parametrize(
+    ("values", "message"), [(v, m) for _, v, m in BAD], ids=[case for case, _, _ in BAD]
+)
 def test_bad_config_gets_one_message(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as error:
         parse_config(values)
