@@ -45,7 +45,9 @@ def make_client(retries: int) -> Any:
         user_agent_extra=f"secretctl/{__version__}",
     )
     with aws_call("CreateClient", "the SSM endpoint"):
-        session = boto3.session.Session()
+        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
+        # read first) takes precedence here too
+        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
         if not session.region_name:
             raise AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION")
         return session.client("ssm", config=config)

@@ -101,3 +101,12 @@ def test_throttling_after_retries_is_reported(run: Run, moto: MotoServer) -> Non
         "try again later or raise --retries / SECRETCTL_RETRIES"
     )
     assert proxy.throttled["GetParameter"] == 3  # the first attempt and two retries
+
+
+def test_region_from_aws_region_alone(run: Run, ssm: Any, aws_env: dict[str, str]) -> None:
+    """AWS_REGION is honoured on both paths (botocore itself reads only AWS_DEFAULT_REGION)."""
+    ssm.put_parameter(Name="/api/k", Value="v", Type="SecureString")
+    env = {k: v for k, v in aws_env.items() if k != "AWS_DEFAULT_REGION"}
+    for args in (["read", "-q", "api", "k"], ["list", "api"]):
+        result = run(*args, env=env)
+        assert result.returncode == 0, result.stderr
