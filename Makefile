@@ -2,7 +2,7 @@
 # `make test` (the whole suite). Both install what they need first.
 PYTHON ?= python3
 
-.PHONY: install demo test lint
+.PHONY: install demo test lint bench
 
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[test]'
@@ -16,3 +16,6 @@ test: install
 
 lint: install
 	$(PYTHON) -m ruff check .
+
+bench: install
+	$(PYTHON) -m bench

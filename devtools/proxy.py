@@ -43,6 +43,10 @@ class _TokenBucket:
             return False
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a fleet of clients connects at once
+
+
 class CountingProxy:
     """Counts requests (``counts``) and throttled answers (``throttled``) per operation."""
 
@@ -53,7 +57,7 @@ class CountingProxy:
         self.throttled: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.buckets = {op: _TokenBucket(r) for op, r in self.settings.rate_limits.items()}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -71,6 +75,7 @@ class CountingProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each answer waits for a delayed ACK
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return

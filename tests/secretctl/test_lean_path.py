@@ -19,7 +19,7 @@ from secretctl.aws.credentials import Credentials, resolve_credentials
 from secretctl.aws.http import Connection, request
 from secretctl.aws.settings import lean_settings
 from secretctl.aws.sigv4 import sign
-from secretctl.aws.ssm_client import RETRY_CAP_SECONDS, backoff_delay
+from secretctl.aws.ssm_client import THROTTLE_BASE_SECONDS, THROTTLE_CAP_SECONDS, backoff_delay
 from secretctl.errors import AwsError
 
 BASE_ENV = {
@@ -169,13 +169,16 @@ def test_signature_matches_botocore(token: str | None, host: str) -> None:
     assert ("X-Amz-Security-Token" in ours) == (token is not None)
 
 
-def test_backoff_is_bounded_full_jitter() -> None:
+def test_backoff() -> None:
     import random
 
     rng = random.Random(7)
-    delays = [backoff_delay(attempt, rng) for attempt in range(12) for _ in range(50)]
-    assert min(delays) >= 0 and max(delays) <= RETRY_CAP_SECONDS
-    assert max(backoff_delay(0, rng) for _ in range(200)) <= 0.25
+    for attempt in range(12):
+        ceiling = min(THROTTLE_CAP_SECONDS, THROTTLE_BASE_SECONDS * 2**attempt)
+        delays = [backoff_delay(attempt, True, rng) for _ in range(100)]
+        assert ceiling / 2 <= min(delays) and max(delays) <= ceiling  # equal jitter
+        quick = [backoff_delay(attempt, False, rng) for _ in range(100)]
+        assert 0 <= min(quick) and max(quick) <= min(2.0, 0.1 * 2**attempt)  # full jitter
 
 
 # --- HTTP ------------------------------------------------------------------------------------
