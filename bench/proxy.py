@@ -5,8 +5,6 @@ process sent it (the ``app/<id>`` that botocore adds to the User-Agent from
 
 The forwarding, latency and rate limiting are devtools' own: this wrapper reads the body
 first, hands the devtools handler an in-memory copy of it, and records the answer's status.
-It also deepens the listen backlog (``ThreadingHTTPServer`` listens with 5), so 50 clients
-connecting at once are not dropped into TCP's one-second SYN retry.
 """
 
 from __future__ import annotations
@@ -14,18 +12,14 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from devtools.proxy import CountingProxy, ProxySettings
+from devtools.proxy import CountingProxy, ProxySettings, running
 
-LISTEN_BACKLOG = 256
 _APP_ID = re.compile(r"\bapp/(\S+)")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
@@ -45,7 +39,6 @@ class RecordingProxy(CountingProxy):
     def __init__(self, upstream: str, settings: ProxySettings | None = None) -> None:
         self.records: list[Request] = []
         super().__init__(upstream, settings)
-        self.server.socket.listen(LISTEN_BACKLOG)
 
     def reset_counts(self) -> None:
         super().reset_counts()
@@ -66,12 +59,6 @@ class RecordingProxy(CountingProxy):
         class Handler(base):  # type: ignore[valid-type, misc]
             _status = 0
             _throttle_answer = False
-
-            def setup(self) -> None:
-                super().setup()
-                # devtools' handler writes the headers and the body in two sends; with Nagle
-                # on, the body waits for the client's delayed ACK (40 ms) on every request.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def send_response(self, code: int, message: str | None = None) -> None:
                 self._status = code
@@ -141,15 +128,7 @@ def longest_sequential_chain(records: list[Request]) -> int:
     return max(best, default=0)
 
 
-@contextmanager
 def recording_proxy(
     upstream: str, settings: ProxySettings | None = None
-) -> Iterator[RecordingProxy]:
-    proxy = RecordingProxy(upstream, settings)
-    thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield proxy
-    finally:
-        proxy.server.shutdown()
-        proxy.server.server_close()
+) -> AbstractContextManager[RecordingProxy]:
+    return running(RecordingProxy(upstream, settings))

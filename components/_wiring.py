@@ -19,19 +19,26 @@ def type_token(name: str) -> str:
     return f"{PACKAGE}:index:{name}"
 
 
-def current_context(opts: pulumi.InvokeOutputOptions | None = None) -> pulumi.Output[AwsContext]:
-    """Account, region and partition of the provider the stack deploys with."""
-    identity = aws.get_caller_identity_output(opts=opts)
-    region = aws.get_region_output(opts=opts)
-    partition = aws.get_partition_output(opts=opts)
-    return pulumi.Output.all(
-        identity.account_id, region.region, partition.partition, partition.dns_suffix
-    ).apply(lambda v: AwsContext(account=v[0], region=v[1], partition=v[2], dns_suffix=v[3]))
+def current_context(opts: pulumi.InvokeOptions | None = None) -> AwsContext:
+    """Account, region and partition of the provider the stack deploys with. Plain values (a
+    blocking invoke, resolved once), so the documents that depend only on them are plain text
+    and hundreds of services need no Output plumbing for them."""
+    identity = aws.get_caller_identity(opts=opts)
+    region = aws.get_region(opts=opts)
+    partition = aws.get_partition(opts=opts)
+    return AwsContext(
+        account=identity.account_id,
+        region=region.region,
+        partition=partition.partition,
+        dns_suffix=partition.dns_suffix,
+    )
 
 
-def document(builder: Callable[..., dict], *inputs: pulumi.Input[Any]) -> pulumi.Output[str]:
+def document(builder: Callable[..., dict], *inputs: pulumi.Input[Any]) -> pulumi.Input[str]:
     """A policy document as JSON, built by a pure ``policies`` function once its inputs
     (ARNs, the context) are known. Components never write policy JSON themselves."""
+    if not any(isinstance(value, pulumi.Output) for value in inputs):
+        return json.dumps(builder(*inputs))
     # The inputs are resolved before the builder runs, so the document holds no Output and plain
     # json.dumps serialises it. (Output.json_dumps would walk every nested dict and list of the
     # document lifting each into an Output: most of the program's time at hundreds of services.)

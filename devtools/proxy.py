@@ -10,9 +10,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 
@@ -125,9 +126,12 @@ class CountingProxy:
         return Handler
 
 
+P = TypeVar("P", bound=CountingProxy)
+
+
 @contextmanager
-def counting_proxy(upstream: str, settings: ProxySettings | None = None) -> Iterator[CountingProxy]:
-    proxy = CountingProxy(upstream, settings)
+def running(proxy: P) -> Iterator[P]:
+    """Serve ``proxy`` on a background thread until the block ends."""
     thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -135,3 +139,9 @@ def counting_proxy(upstream: str, settings: ProxySettings | None = None) -> Iter
     finally:
         proxy.server.shutdown()
         proxy.server.server_close()
+
+
+def counting_proxy(
+    upstream: str, settings: ProxySettings | None = None
+) -> AbstractContextManager[CountingProxy]:
+    return running(CountingProxy(upstream, settings))
