@@ -19,11 +19,11 @@ def main() -> None:
         return
     from secretctl.errors import run_reporting_errors
     from secretctl.execing import run_exec
-    from secretctl.store.select import open_reader
+    from secretctl.store.select import open_store
 
     run_reporting_errors(
         lambda: run_exec(
-            open_reader(request.retries),
+            open_store(request.retries),
             request.services,
             request.command,
             pristine=request.pristine,

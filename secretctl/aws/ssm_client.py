@@ -56,9 +56,23 @@ def _error_code(data: bytes, status: int) -> tuple[str, str]:
     return code.rsplit("#", 1)[-1], message
 
 
+_DATE_FIELDS = ("LastModifiedDate",)
+
+
+def _with_datetimes(out: dict[str, Any]) -> dict[str, Any]:
+    """Dates as boto3 gives them: the JSON protocol sends seconds since the epoch."""
+    for item in [out.get("Parameter"), *out.get("Parameters", [])]:
+        if isinstance(item, dict):
+            for name in _DATE_FIELDS:
+                if isinstance(item.get(name), (int, float)):
+                    item[name] = datetime.fromtimestamp(item[name], tz=timezone.utc)
+    return out
+
+
 class LeanSsmClient:
     """Calls SSM actions (``call("GetParameter", {...})``); thread-safe, one connection per
-    thread, credentials resolved once on first use."""
+    thread, credentials resolved once on first use. The boto3-named methods that the store uses
+    (``get_parameter(**params)`` ...) answer in boto3's shapes."""
 
     def __init__(self, settings: LeanSettings, retries: int) -> None:
         self.settings = settings
@@ -123,3 +137,30 @@ class LeanSsmClient:
                 raise SsmCallError(code, message, attempt + 1)
             time.sleep(backoff_delay(attempt, throttled=code in THROTTLE_CODES))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _action(self, action: str) -> Any:
+        return lambda **params: _with_datetimes(self.call(action, params))
+
+    @property
+    def get_parameter(self) -> Any:
+        return self._action("GetParameter")
+
+    @property
+    def get_parameters_by_path(self) -> Any:
+        return self._action("GetParametersByPath")
+
+    @property
+    def get_parameter_history(self) -> Any:
+        return self._action("GetParameterHistory")
+
+    @property
+    def describe_parameters(self) -> Any:
+        return self._action("DescribeParameters")
+
+    @property
+    def put_parameter(self) -> Any:
+        return self._action("PutParameter")
+
+    @property
+    def delete_parameter(self) -> Any:
+        return self._action("DeleteParameter")

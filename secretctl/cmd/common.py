@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from secretctl.store.base import SecretReader, Store
+from secretctl.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,13 +37,6 @@ def get_store(ctx: click.Context) -> Store:
     if "store" not in root.obj:
         root.obj["store"] = open_store(_retries(ctx))
     return root.obj["store"]  # type: ignore[no-any-return]
-
-
-def get_reader(ctx: click.Context) -> SecretReader:
-    """The reader for container start (the lean AWS path where it serves)."""
-    from secretctl.store.select import open_reader
-
-    return open_reader(_retries(ctx))
 
 
 def warn(message: str) -> None:

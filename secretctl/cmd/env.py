@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_reader, preserve_case_option, warn
+from secretctl.cmd.common import get_store, preserve_case_option, warn
 
 
 @click.command("env")
@@ -14,7 +14,7 @@ def env_cmd(ctx: click.Context, services: tuple[str, ...], preserve_case: bool) 
     from secretctl.environ import merge_services, secrets_to_env, shell_export_lines
     from secretctl.loading import empty_service_warnings, load_services
 
-    loaded = load_services(get_reader(ctx), list(services), preserve_case=preserve_case)
+    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
     for message in empty_service_warnings(loaded):
         warn(message)
     secrets, overrides = merge_services(

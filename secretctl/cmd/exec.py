@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_reader, preserve_case_option
+from secretctl.cmd.common import get_store, preserve_case_option
 from secretctl.errors import UsageError
 
 
@@ -55,7 +55,7 @@ def exec_cmd(
             "secretctl exec SERVICE... -- COMMAND [ARGS]"
         )
     run_exec(
-        get_reader(ctx),
+        get_store(ctx),
         list(services),
         argv,
         pristine=pristine,

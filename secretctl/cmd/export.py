@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_reader, preserve_case_option, warn
+from secretctl.cmd.common import get_store, preserve_case_option, warn
 
 FORMATS = ["json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars"]
 
@@ -32,7 +32,7 @@ def export_cmd(
     from secretctl.formats import render
     from secretctl.loading import empty_service_warnings, load_services, merge_keys
 
-    loaded = load_services(get_reader(ctx), list(services), preserve_case=preserve_case)
+    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
     for message in empty_service_warnings(loaded):
         warn(message)
     secrets, overrides = merge_keys(loaded)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_reader, get_store, json_option, preserve_case_option
+from secretctl.cmd.common import get_store, json_option, preserve_case_option
 
 
 @click.command("read")
@@ -27,7 +27,7 @@ def read_cmd(
     from secretctl.secrets import read_secret, read_value
 
     if quiet and version is None:
-        click.echo(read_value(get_reader(ctx), service, key, preserve_case=preserve_case))
+        click.echo(read_value(get_store(ctx), service, key, preserve_case=preserve_case))
         return
     secret = read_secret(get_store(ctx), service, key, version=version, preserve_case=preserve_case)
     if quiet:

@@ -2,6 +2,8 @@
 
 Every secret is a SecureString ``/<service>/<key>`` whose Description holds chamber's own
 version counter ("1", "2", ...). Request counts are part of the contract: see each method.
+The client is boto3's, or the lean path's ``aws.ssm_client.LeanSsmClient``, which takes the
+same calls and answers with the same shapes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from secretctl.errors import AwsError
 from secretctl.naming import is_secret_name, service_path
 from secretctl.store.base import Change, SecretMeta
-from secretctl.store.ssm_errors import aws_call
+from secretctl.store.ssm_errors import aws_call, error_code
 
 PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
 PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
@@ -80,23 +82,30 @@ class SsmStore:
 
     @classmethod
     def from_environment(cls, retries: int | None = None) -> SsmStore:
+        """The store over the lean AWS path where it serves this environment exactly as boto3
+        would (``aws.settings``), else over a boto3 client."""
+        from secretctl.aws.settings import lean_settings
         from secretctl.kms import resolve_kms_key
 
         attempts = retries if retries is not None else retries_from_env(os.environ)
-        return cls(make_client(attempts), resolve_kms_key(os.environ))
+        settings = lean_settings(os.environ)
+        if settings is None:
+            client = make_client(attempts)
+        else:
+            from secretctl.aws.ssm_client import LeanSsmClient
+
+            client = LeanSsmClient(settings, attempts)
+        return cls(client, resolve_kms_key(os.environ))
 
     def _not_found(self, err: Exception) -> bool:
-        code = getattr(err, "response", {}).get("Error", {}).get("Code")
-        return code == "ParameterNotFound" or code == "ParameterVersionNotFound"
+        return error_code(err) in {"ParameterNotFound", "ParameterVersionNotFound"}
 
     def read_value(self, name: str) -> str | None:
         """One GetParameter."""
-        import botocore.exceptions as bx
-
         with aws_call("GetParameter", name):
             try:
                 out = self.client.get_parameter(Name=name, WithDecryption=True)
-            except bx.ClientError as err:
+            except Exception as err:
                 if self._not_found(err):
                     return None
                 raise
@@ -146,12 +155,10 @@ class SsmStore:
 
     def delete(self, name: str) -> bool:
         """One DeleteParameter."""
-        import botocore.exceptions as bx
-
         with aws_call("DeleteParameter", name):
             try:
                 self.client.delete_parameter(Name=name)
-            except bx.ClientError as err:
+            except Exception as err:
                 if self._not_found(err):
                     return False
                 raise
@@ -220,8 +227,6 @@ class SsmStore:
         self, method: str, action: str, target: str, args: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
         """Follow NextToken; a ParameterNotFound on the first page yields nothing."""
-        import botocore.exceptions as bx
-
         call = getattr(self.client, method)
         token: str | None = None
         while True:
@@ -229,7 +234,7 @@ class SsmStore:
             with aws_call(action, target):
                 try:
                     out = call(**page_args)
-                except bx.ClientError as err:
+                except Exception as err:
                     if self._not_found(err):
                         return
                     raise

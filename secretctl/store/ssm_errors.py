@@ -48,19 +48,47 @@ def describe_client_error(
     return f"ssm:{action} on {target} failed: {code}"
 
 
+def error_code(err: BaseException) -> str | None:
+    """The AWS error code of a failed call, from either client (None for other failures)."""
+    code = getattr(err, "code", None)  # the lean client's SsmCallError
+    if isinstance(code, str):
+        return code
+    response = getattr(err, "response", None)  # botocore's ClientError
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "Unknown"))
+    return None
+
+
 @contextmanager
 def aws_call(action: str, target: str, kms_key: str | None = None) -> Iterator[None]:
-    """Run one SSM call; translate any botocore failure into an AwsError."""
-    import botocore.exceptions as bx
+    """Run one SSM call; translate any failure of either client into an AwsError."""
+    from secretctl.aws.ssm_client import SsmCallError
 
     try:
         yield
     except SecretctlError:
         raise
-    except bx.ClientError as err:
+    except SsmCallError as err:
+        if err.code == "Connection":
+            raise AwsError(
+                f"cannot reach the SSM endpoint for ssm:{action}: {err.message}"
+            ) from None
+        raise AwsError(
+            describe_client_error(err.code, err.message, action, target, kms_key, err.attempts)
+        ) from None
+    except Exception as err:
+        if type(err).__module__.startswith("botocore"):
+            raise _from_botocore(err, action, target, kms_key) from None
+        raise
+
+
+def _from_botocore(err: Exception, action: str, target: str, kms_key: str | None) -> AwsError:
+    import botocore.exceptions as bx
+
+    if isinstance(err, bx.ClientError):
         error = err.response.get("Error", {})
         attempts = err.response.get("ResponseMetadata", {}).get("RetryAttempts")
-        raise AwsError(
+        return AwsError(
             describe_client_error(
                 str(error.get("Code", "Unknown")),
                 str(error.get("Message", "")),
@@ -69,18 +97,17 @@ def aws_call(action: str, target: str, kms_key: str | None = None) -> Iterator[N
                 kms_key,
                 attempts + 1 if isinstance(attempts, int) else None,
             )
-        ) from None
-    except bx.NoCredentialsError:
-        raise AwsError(
+        )
+    if isinstance(err, bx.NoCredentialsError):
+        return AwsError(
             "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
             "where the ECS task or instance role provides them"
-        ) from None
-    except bx.NoRegionError:
-        raise AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION") from None
-    except bx.EndpointConnectionError as err:
-        raise AwsError(f"cannot reach the SSM endpoint for ssm:{action}: {err}") from None
-    except bx.ParamValidationError:
+        )
+    if isinstance(err, bx.NoRegionError):
+        return AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION")
+    if isinstance(err, bx.EndpointConnectionError):
+        return AwsError(f"cannot reach the SSM endpoint for ssm:{action}: {err}")
+    if isinstance(err, bx.ParamValidationError):
         # botocore's text can quote the rejected parameter, which may be the value itself
-        raise AwsError(f"ssm:{action} on {target} was rejected as an invalid request") from None
-    except bx.BotoCoreError as err:
-        raise AwsError(f"ssm:{action} on {target} failed: {type(err).__name__}: {err}") from None
+        return AwsError(f"ssm:{action} on {target} was rejected as an invalid request")
+    return AwsError(f"ssm:{action} on {target} failed: {type(err).__name__}: {err}")

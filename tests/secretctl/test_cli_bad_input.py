@@ -8,6 +8,8 @@ import pytest
 from devtools.proxy import CountingProxy
 from tests.secretctl.conftest import Run
 
+pytestmark = pytest.mark.usefixtures("both_backends")
+
 WRITES = {"PutParameter", "DeleteParameter", "AddTagsToResource", "LabelParameterVersion"}
 
 

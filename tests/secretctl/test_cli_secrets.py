@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.secretctl.conftest import Run
+
+pytestmark = pytest.mark.usefixtures("both_backends")
 
 
 def test_write_stores_chamber_layout(run: Run, ssm: Any) -> None:

@@ -95,7 +95,9 @@ def test_container_start_loads_no_boto3(aws_env: dict[str, str]) -> None:
     }
     assert not _modules_after(["read", "-q", "svc", "k"], aws_env)["botocore"]
     assert _modules_after(["env", "svc"], dict(aws_env, SECRETCTL_LEAN="0"))["botocore"]
-    assert _modules_after(["list", "svc"], aws_env)["botocore"]  # other commands use boto3
+    assert not _modules_after(["list", "svc"], aws_env)["botocore"]  # every command is lean
+    profile = dict(aws_env, AWS_PROFILE="dev")  # what the lean path cannot serve: boto3
+    assert _modules_after(["list", "svc"], profile)["botocore"]
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -365,5 +367,5 @@ def test_exec_loads_neither_click_nor_boto3(aws_env: dict[str, str]) -> None:
     imported = {
         line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line
     }
-    assert "secretctl.store.ssm_lean" in imported
+    assert "secretctl.aws.ssm_client" in imported
     assert not {"click", "botocore", "boto3", "http.client", "yaml"} & imported
