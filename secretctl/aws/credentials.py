@@ -24,6 +24,23 @@ class Credentials:
     access_key: str
     secret_key: str
     token: str | None = None
+    expires_at: float | None = None  # seconds since the epoch; None for long-lived keys
+
+    def expiring(self, now: float, margin: float = 300.0) -> bool:
+        """Whether these credentials expire within ``margin`` seconds (refresh them first)."""
+        return self.expires_at is not None and now + margin >= self.expires_at
+
+
+def _epoch(text: str | None) -> float | None:
+    """An ISO 8601 expiration (``2026-11-29T04:00:00Z``) as seconds since the epoch."""
+    if not text:
+        return None
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str, region: str) -> Credentials:
@@ -65,7 +82,10 @@ def _parse_credentials(data: bytes, source: str) -> Credentials:
     try:
         payload = json.loads(data)
         return Credentials(
-            payload["AccessKeyId"], payload["SecretAccessKey"], payload.get("Token") or None
+            payload["AccessKeyId"],
+            payload["SecretAccessKey"],
+            payload.get("Token") or None,
+            _epoch(payload.get("Expiration")),
         )
     except (ValueError, KeyError, TypeError):
         raise AwsError(f"the {source} answered without usable credentials") from None
@@ -172,4 +192,4 @@ def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credenti
     access_key, secret_key = field("AccessKeyId"), field("SecretAccessKey")
     if not access_key or not secret_key:
         raise AwsError("STS answered AssumeRoleWithWebIdentity without credentials")
-    return Credentials(access_key, secret_key, field("SessionToken"))
+    return Credentials(access_key, secret_key, field("SessionToken"), _epoch(field("Expiration")))

@@ -85,8 +85,10 @@ class LeanSsmClient:
         self._local = threading.local()
 
     def credentials(self) -> Credentials:
+        """Resolved on first use, and again when temporary credentials near their expiry (a
+        long import can outlive them)."""
         with self._lock:
-            if self._credentials is None:
+            if self._credentials is None or self._credentials.expiring(time.time()):
                 self._credentials = resolve_credentials(
                     os.environ, self.settings.sts_endpoint, self.settings.region
                 )

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -369,3 +370,50 @@ def test_exec_loads_neither_click_nor_boto3(aws_env: dict[str, str]) -> None:
     }
     assert "secretctl.aws.ssm_client" in imported
     assert not {"click", "botocore", "boto3", "http.client", "yaml"} & imported
+
+
+def test_temporary_credentials_are_refreshed_before_they_expire(
+    credentials_server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretctl.aws.settings import LeanSettings
+    from secretctl.aws.ssm_client import LeanSsmClient
+
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", credentials_server.url + "/creds")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    client = LeanSsmClient(LeanSettings("eu-west-1", "http://unused", "http://unused"), 0)
+    first = client.credentials()
+    assert first.expires_at is not None and not first.expiring(time.time())
+    assert client.credentials() is first  # cached while valid
+    monkeypatch.setattr(time, "time", lambda: first.expires_at - 60)  # nearly expired
+    assert client.credentials() is not first
+    assert len(credentials_server.hits) == 2
+
+
+@pytest.fixture
+def credentials_server() -> Iterator[_Server]:
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            body = json.dumps(
+                {
+                    "AccessKeyId": f"AK{len(hits)}",
+                    "SecretAccessKey": "SK",
+                    "Token": "T",
+                    "Expiration": "2099-01-01T00:00:00Z",
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = _Server(Handler)
+    server.hits = hits  # type: ignore[attr-defined]
+    yield server
+    server.close()
