@@ -102,7 +102,7 @@ class SsmStore:
 
     def read_value(self, name: str) -> str | None:
         """One GetParameter."""
-        with aws_call("GetParameter", name):
+        with aws_call("GetParameter", name, lambda: self._key_of(name)):
             try:
                 out = self.client.get_parameter(Name=name, WithDecryption=True)
             except Exception as err:
@@ -203,6 +203,17 @@ class SsmStore:
             )
         return changes
 
+    def _key_of(self, name: str) -> str | None:
+        """The KMS key a parameter is encrypted with, to name it in an error (one request,
+        made only on a KMS error)."""
+        found = self._describe([{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        return next((str(p["KeyId"]) for p in found if p.get("KeyId")), None)
+
+    def _keys_under(self, path: str) -> str | None:
+        """The KMS keys of a path's parameters, to name them in an error."""
+        found = self._describe([{"Key": "Path", "Option": "OneLevel", "Values": [path]}])
+        return ", ".join(sorted({str(p["KeyId"]) for p in found if p.get("KeyId")})) or None
+
     def _describe(self, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         args: dict[str, Any] = {"MaxResults": PAGE_SIZE_DESCRIBE}
         if filters:
@@ -228,10 +239,15 @@ class SsmStore:
     ) -> Iterator[dict[str, Any]]:
         """Follow NextToken; a ParameterNotFound on the first page yields nothing."""
         call = getattr(self.client, method)
+        kms_key: Any = None  # named in a KMS error, looked up only then
+        if method == "get_parameters_by_path" and target != "/":
+            kms_key = lambda: self._keys_under(target.rstrip("/"))  # noqa: E731
+        elif method == "get_parameter_history":
+            kms_key = lambda: self._key_of(target)  # noqa: E731
         token: str | None = None
         while True:
             page_args = dict(args, NextToken=token) if token else args
-            with aws_call(action, target):
+            with aws_call(action, target, kms_key):
                 try:
                     out = call(**page_args)
                 except Exception as err:

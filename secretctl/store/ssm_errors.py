@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from secretctl.errors import AwsError, SecretctlError
@@ -21,8 +21,20 @@ _KMS_CODES = {
 _THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
 
 
+KmsKey = str | Callable[[], "str | None"] | None  # a key, or how to look it up on an error
+
+
+def _key_name(kms_key: KmsKey) -> str | None:
+    if callable(kms_key):
+        try:
+            return kms_key()
+        except Exception:  # the lookup is a courtesy: never hide the original error
+            return None
+    return kms_key
+
+
 def describe_client_error(
-    code: str, message: str, action: str, target: str, kms_key: str | None, attempts: int | None
+    code: str, message: str, action: str, target: str, kms_key: KmsKey, attempts: int | None
 ) -> str:
     """The one-line message for an AWS error code on ``action`` against ``target``."""
     if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
@@ -36,10 +48,11 @@ def describe_client_error(
             "--retries / SECRETCTL_RETRIES"
         )
     if code in _KMS_CODES or "KMS" in code or "kms" in message.lower() and "key" in message.lower():
-        key = kms_key or "the parameter's KMS key"
+        key = _key_name(kms_key) or "the parameter's KMS key"
+        hint = " (set SECRETCTL_KMS_KEY to choose another)" if action == "PutParameter" else ""
         return (
             f"KMS key {key} cannot be used for ssm:{action} on {target} ({code}): check that it "
-            "exists, is enabled and allows this caller (set SECRETCTL_KMS_KEY to choose another)"
+            f"exists, is enabled and allows this caller{hint}"
         )
     if code == "ParameterLimitExceeded":
         return f"ssm:{action} on {target}: the account's parameter limit is reached ({code})"
@@ -60,7 +73,7 @@ def error_code(err: BaseException) -> str | None:
 
 
 @contextmanager
-def aws_call(action: str, target: str, kms_key: str | None = None) -> Iterator[None]:
+def aws_call(action: str, target: str, kms_key: KmsKey = None) -> Iterator[None]:
     """Run one SSM call; translate any failure of either client into an AwsError."""
     from secretctl.aws.ssm_client import SsmCallError
 
@@ -82,7 +95,7 @@ def aws_call(action: str, target: str, kms_key: str | None = None) -> Iterator[N
         raise
 
 
-def _from_botocore(err: Exception, action: str, target: str, kms_key: str | None) -> AwsError:
+def _from_botocore(err: Exception, action: str, target: str, kms_key: KmsKey) -> AwsError:
     import botocore.exceptions as bx
 
     if isinstance(err, bx.ClientError):
