@@ -1,6 +1,6 @@
 """A loopback HTTP proxy in front of the moto server that counts requests per AWS operation
-and can add latency and enforce a per-operation rate limit, answering over-limit requests as
-SSM does (HTTP 400, ThrottlingException)."""
+(and the most served at once) and can add latency and enforce a per-operation rate limit,
+answering over-limit requests as SSM does (HTTP 400, ThrottlingException)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,8 @@ class CountingProxy:
         self.settings = settings or ProxySettings()
         self.counts: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests being served at once
         self.lock = threading.Lock()
         self.buckets = {op: _TokenBucket(r) for op, r in self.settings.rate_limits.items()}
         self.server = _Server(("127.0.0.1", 0), self._handler())
@@ -66,6 +68,7 @@ class CountingProxy:
         with self.lock:
             self.counts.clear()
             self.throttled.clear()
+            self.max_in_flight = 0
 
     def total(self) -> int:
         with self.lock:
@@ -82,6 +85,16 @@ class CountingProxy:
                 return
 
             def _forward(self) -> None:
+                with proxy.lock:
+                    proxy.in_flight += 1
+                    proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
+                try:
+                    self._serve()
+                finally:
+                    with proxy.lock:
+                        proxy.in_flight -= 1
+
+            def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 target = self.headers.get("X-Amz-Target", "")

@@ -96,3 +96,20 @@ def test_import_writes_only_new_or_changed(counted, ssm: Any, tmp_path) -> None:
         )["Parameters"]
     }
     assert versions == {"/svc/key005": "2", "/svc/new": "1"}
+
+
+def test_services_are_fetched_concurrently(run: Run, moto: Any, ssm: Any) -> None:
+    """With latency on every request, the three services' first pages are in flight at once
+    (a count of overlapping requests, not a timing)."""
+    from devtools.proxy import ProxySettings, counting_proxy
+
+    for name in ("a", "b", "c"):
+        seed(ssm, name, 3)
+    with counting_proxy(moto.url, ProxySettings(latency=0.5)) as slow:
+        result = run("exec", "a", "b", "c", "--", "true", env_extra={"AWS_ENDPOINT_URL": slow.url})
+        assert result.returncode == 0, result.stderr
+        assert slow.counts == {"GetParametersByPath": 3}
+        assert slow.max_in_flight == 3
+        slow.reset_counts()
+        run("exec", "a", "--", "true", env_extra={"AWS_ENDPOINT_URL": slow.url})
+        assert slow.max_in_flight == 1
