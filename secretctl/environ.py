@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from secretctl.errors import UsageError
 
@@ -55,8 +55,10 @@ def _check_exec_name(name: str, key: str) -> None:
 
 def merge_services(
     loaded: list[tuple[str, dict[str, str]]],
+    label: Callable[[str], str] = str,
 ) -> tuple[dict[str, str], list[str]]:
-    """Merge (service, env) pairs in order, later services winning; return env and warnings."""
+    """Merge (service, env) pairs in order, later services winning; return env and warnings
+    (naming the variable, or whatever ``label`` makes of the name)."""
     merged: dict[str, str] = {}
     source: dict[str, str] = {}
     warnings: list[str] = []
@@ -64,7 +66,8 @@ def merge_services(
         for name in sorted(env):
             if name in source:
                 warnings.append(
-                    f"warning: {name} from service {service!r} overrides service {source[name]!r}"
+                    f"warning: {label(name)} from service {service!r} overrides service "
+                    f"{source[name]!r}"
                 )
             merged[name] = env[name]
             source[name] = service

@@ -9,14 +9,9 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NoReturn
 
-from secretctl.environ import (
-    DEFAULT_STRICT_VALUE,
-    build_exec_env,
-    merge_services,
-    secrets_to_env,
-)
+from secretctl.environ import DEFAULT_STRICT_VALUE, build_exec_env
 from secretctl.errors import CommandNotExecutableError, CommandNotFoundError
-from secretctl.loading import empty_service_warnings, load_services
+from secretctl.loading import load_environment
 
 if TYPE_CHECKING:
     from secretctl.store.base import SecretReader
@@ -65,10 +60,8 @@ def run_exec(
     preserve_case: bool = False,
 ) -> NoReturn:
     """Load the services, build the environment, and become the command."""
-    loaded = load_services(reader, services, preserve_case=preserve_case)
-    mapped = [(service, secrets_to_env(values)) for service, values in loaded]
-    secrets, overrides = merge_services(mapped)
-    for message in empty_service_warnings(loaded) + overrides:
+    secrets, warnings = load_environment(reader, services, preserve_case=preserve_case)
+    for message in warnings:
         sys.stderr.write(message + "\n")
     env = build_exec_env(
         os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value

@@ -1,10 +1,11 @@
 """Load whole services for exec, env and export: one chain of GetParametersByPath pages per
-service, services fetched concurrently, results kept in the order the user gave."""
+service, services fetched concurrently, merged in the order the user gave."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from secretctl.environ import merge_services, secrets_to_env
 from secretctl.naming import normalize_service
 
 if TYPE_CHECKING:
@@ -29,18 +30,21 @@ def empty_service_warnings(loaded: list[tuple[str, dict[str, str]]]) -> list[str
     return [f"warning: service {name!r} has no secrets" for name, values in loaded if not values]
 
 
-def merge_keys(loaded: list[tuple[str, dict[str, str]]]) -> tuple[dict[str, str], list[str]]:
-    """Keys as stored, later services overriding earlier ones, with a warning naming the key."""
-    merged: dict[str, str] = {}
-    origin: dict[str, str] = {}
-    warnings = []
-    for service, values in loaded:
-        for key, value in values.items():
-            if key in merged:
-                warnings.append(
-                    f"warning: key {key!r} from service {service!r} overrides service "
-                    f"{origin[key]!r}"
-                )
-            merged[key] = value
-            origin[key] = service
-    return merged, warnings
+def load_environment(
+    store: SecretReader, services: list[str], *, preserve_case: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """What exec and env inject: environment name -> value over all services, later services
+    winning, and the warnings to print (empty services, overridden variables)."""
+    loaded = load_services(store, services, preserve_case=preserve_case)
+    env, overrides = merge_services([(name, secrets_to_env(values)) for name, values in loaded])
+    return env, empty_service_warnings(loaded) + overrides
+
+
+def load_keys(
+    store: SecretReader, services: list[str], *, preserve_case: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """What export writes: keys as stored over all services, later services winning, and the
+    warnings to print."""
+    loaded = load_services(store, services, preserve_case=preserve_case)
+    keys, overrides = merge_services(loaded, label=lambda key: f"key {key!r}")
+    return keys, empty_service_warnings(loaded) + overrides

@@ -19,11 +19,11 @@ def main() -> None:
         return
     from secretctl.errors import run_reporting_errors
     from secretctl.execing import run_exec
-    from secretctl.store.select import open_store
+    from secretctl.store.ssm import SsmStore
 
     run_reporting_errors(
         lambda: run_exec(
-            open_store(request.retries),
+            SsmStore.from_environment(request.retries),
             request.services,
             request.command,
             pristine=request.pristine,

@@ -3,24 +3,23 @@ shared files are ruled out: environment, web identity, ECS task endpoint, instan
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from secretctl.aws.http import request
 from secretctl.errors import AwsError
+from secretctl.store.ssm_errors import NO_CREDENTIALS
 
 ECS_HOST = "http://169.254.170.2"
 _ECS_ALLOWED_HOSTS = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"}
 IMDS_ENDPOINT = "http://169.254.169.254"
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     access_key: str
     secret_key: str
     token: str | None = None
@@ -43,7 +42,7 @@ def _epoch(text: str | None) -> float | None:
         return None
 
 
-def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str, region: str) -> Credentials:
+def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str) -> Credentials:
     """The first source that is configured; an error when none is."""
     access_key = environ.get("AWS_ACCESS_KEY_ID")
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY")
@@ -59,10 +58,7 @@ def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str, region: s
         found = from_instance_metadata(environ)
         if found is not None:
             return found
-    raise AwsError(
-        "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
-        "where the ECS task or instance role provides them"
-    )
+    raise AwsError(NO_CREDENTIALS)
 
 
 def _allowed_container_url(url: str) -> bool:
@@ -72,6 +68,8 @@ def _allowed_container_url(url: str) -> bool:
     host = parts.hostname or ""
     if host in _ECS_ALLOWED_HOSTS:
         return True
+    import ipaddress  # only for a FULL_URI that is neither https nor a known ECS address
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # botocore's regex for the regions of the standard `aws` partition
 _AWS_PARTITION_REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$")
@@ -27,8 +27,7 @@ def _has_content(path: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class LeanSettings:
+class LeanSettings(NamedTuple):
     region: str
     ssm_endpoint: str
     sts_endpoint: str

@@ -15,8 +15,8 @@ from secretctl.aws.credentials import Credentials, resolve_credentials
 from secretctl.aws.http import Connection
 from secretctl.aws.settings import LeanSettings
 from secretctl.aws.sigv4 import sign
+from secretctl.store.ssm_errors import THROTTLE_CODES
 
-THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
 # Backoff, tuned with bench scenario 5 (50 containers starting at once against 5 requests/s):
 # after a throttle, "equal jitter" (half the exponential delay fixed, half random) spreads the
 # fleet's retries so that the herd drains near the rate floor with few wasted requests; other
@@ -69,6 +69,15 @@ def _with_datetimes(out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _boto3_style(action: str) -> Any:
+    """A method ``client.<snake_name>(**params)`` that calls ``action`` as boto3 would."""
+
+    def method(self: LeanSsmClient, **params: Any) -> dict[str, Any]:
+        return _with_datetimes(self.call(action, params))
+
+    return method
+
+
 class LeanSsmClient:
     """Calls SSM actions (``call("GetParameter", {...})``); thread-safe, one connection per
     thread, credentials resolved once on first use. The boto3-named methods that the store uses
@@ -89,9 +98,7 @@ class LeanSsmClient:
         long import can outlive them)."""
         with self._lock:
             if self._credentials is None or self._credentials.expiring(time.time()):
-                self._credentials = resolve_credentials(
-                    os.environ, self.settings.sts_endpoint, self.settings.region
-                )
+                self._credentials = resolve_credentials(os.environ, self.settings.sts_endpoint)
             return self._credentials
 
     def _send(self, action: str, body: bytes) -> tuple[int, bytes]:
@@ -140,29 +147,10 @@ class LeanSsmClient:
             time.sleep(backoff_delay(attempt, throttled=code in THROTTLE_CODES))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _action(self, action: str) -> Any:
-        return lambda **params: _with_datetimes(self.call(action, params))
-
-    @property
-    def get_parameter(self) -> Any:
-        return self._action("GetParameter")
-
-    @property
-    def get_parameters_by_path(self) -> Any:
-        return self._action("GetParametersByPath")
-
-    @property
-    def get_parameter_history(self) -> Any:
-        return self._action("GetParameterHistory")
-
-    @property
-    def describe_parameters(self) -> Any:
-        return self._action("DescribeParameters")
-
-    @property
-    def put_parameter(self) -> Any:
-        return self._action("PutParameter")
-
-    @property
-    def delete_parameter(self) -> Any:
-        return self._action("DeleteParameter")
+    # boto3's method names for the calls the store makes, answering in boto3's shapes
+    get_parameter = _boto3_style("GetParameter")
+    get_parameters_by_path = _boto3_style("GetParametersByPath")
+    get_parameter_history = _boto3_style("GetParameterHistory")
+    describe_parameters = _boto3_style("DescribeParameters")
+    put_parameter = _boto3_style("PutParameter")
+    delete_parameter = _boto3_style("DeleteParameter")

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
 from secretctl.store.base import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 preserve_case_option = click.option(
     "--preserve-case",
@@ -29,19 +23,15 @@ def _retries(ctx: click.Context) -> int | None:
 
 def get_store(ctx: click.Context) -> Store:
     """The SSM store for this invocation, created on first use (boto3 loads only then)."""
-    from secretctl.store.select import open_store
+    from secretctl.store.ssm import SsmStore
 
     root = ctx.find_root()
     if root.obj is None:
         root.obj = {}
     if "store" not in root.obj:
-        root.obj["store"] = open_store(_retries(ctx))
+        root.obj["store"] = SsmStore.from_environment(_retries(ctx))
     return root.obj["store"]  # type: ignore[no-any-return]
 
 
 def warn(message: str) -> None:
     click.echo(message, err=True)
-
-
-def stdin_is_tty() -> bool:
-    return os.isatty(0)

@@ -11,17 +11,12 @@ from secretctl.cmd.common import get_store, preserve_case_option, warn
 @click.pass_context
 def env_cmd(ctx: click.Context, services: tuple[str, ...], preserve_case: bool) -> None:
     """Print 'export NAME=value' lines for SERVICES, sorted and shell-quoted."""
-    from secretctl.environ import merge_services, secrets_to_env, shell_export_lines
-    from secretctl.loading import empty_service_warnings, load_services
+    from secretctl.environ import shell_export_lines
+    from secretctl.loading import load_environment
 
-    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
-    for message in empty_service_warnings(loaded):
+    env, warnings = load_environment(get_store(ctx), list(services), preserve_case=preserve_case)
+    for message in warnings:
         warn(message)
-    secrets, overrides = merge_services(
-        [(service, secrets_to_env(values)) for service, values in loaded]
-    )
-    for message in overrides:
-        warn(message)
-    lines = shell_export_lines(secrets)
+    lines = shell_export_lines(env)
     if lines:
         click.echo("\n".join(lines))

@@ -30,13 +30,10 @@ def export_cmd(
     """Export the secrets of SERVICES (later ones override earlier ones)."""
     from secretctl.files import write_private_file
     from secretctl.formats import render
-    from secretctl.loading import empty_service_warnings, load_services, merge_keys
+    from secretctl.loading import load_keys
 
-    loaded = load_services(get_store(ctx), list(services), preserve_case=preserve_case)
-    for message in empty_service_warnings(loaded):
-        warn(message)
-    secrets, overrides = merge_keys(loaded)
-    for message in overrides:
+    secrets, warnings = load_keys(get_store(ctx), list(services), preserve_case=preserve_case)
+    for message in warnings:
         warn(message)
     text = render(fmt, secrets)
     if output_file:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secretctl.errors import AwsError
 from secretctl.naming import is_secret_name, service_path
-from secretctl.store.base import Change, SecretMeta
-from secretctl.store.ssm_errors import aws_call, error_code
+
+if TYPE_CHECKING:  # the records load with the commands that return them, not on exec's path
+    from secretctl.store.base import Change, SecretMeta
+from secretctl.store.ssm_errors import NO_REGION, aws_call, error_code
 
 PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
 PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
@@ -51,7 +53,7 @@ def make_client(retries: int) -> Any:
         # read first) takes precedence here too
         session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
         if not session.region_name:
-            raise AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION")
+            raise AwsError(NO_REGION)
         return session.client("ssm", config=config)
 
 
@@ -64,6 +66,8 @@ def _version(description: str | None) -> int:
 
 
 def _meta(param: Mapping[str, Any], value: str | None = None) -> SecretMeta:
+    from secretctl.store.base import SecretMeta
+
     return SecretMeta(
         name=param["Name"],
         version=_version(param.get("Description")),
@@ -74,7 +78,7 @@ def _meta(param: Mapping[str, Any], value: str | None = None) -> SecretMeta:
 
 
 class SsmStore:
-    """Secrets in SSM Parameter Store through one boto3 client (thread-safe for calls)."""
+    """Secrets in SSM Parameter Store through one client (either kind is thread-safe)."""
 
     def __init__(self, client: Any, kms_key: str) -> None:
         self.client = client
@@ -190,6 +194,8 @@ class SsmStore:
 
     def history(self, name: str) -> list[Change]:
         """Pages of GetParameterHistory, not decrypted."""
+        from secretctl.store.base import Change
+
         changes = []
         for param in self._history_pages(name, decrypt=False):
             version = _version(param.get("Description"))

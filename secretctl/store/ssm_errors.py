@@ -1,4 +1,5 @@
-"""Turn botocore exceptions into one-line errors that name the action and the parameter."""
+"""Turn failed SSM calls (of boto3 or of the lean client) into one-line errors that name the
+action and the parameter."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ _KMS_CODES = {
     "NotFoundException",
     "KeyUnavailableException",
 }
-_THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
+THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
+NO_CREDENTIALS = (
+    "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
+    "where the ECS task or instance role provides them"
+)
+NO_REGION = "no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION"
 
 
 KmsKey = str | Callable[[], "str | None"] | None  # a key, or how to look it up on an error
@@ -41,7 +47,7 @@ def describe_client_error(
         return (
             f"access denied: ssm:{action} on {target} (the caller's IAM policy does not allow it)"
         )
-    if code in _THROTTLE_CODES:
+    if code in THROTTLE_CODES:
         tries = f" after {attempts} attempts" if attempts else ""
         return (
             f"AWS throttled ssm:{action} on {target}{tries}; try again later or raise "
@@ -112,12 +118,9 @@ def _from_botocore(err: Exception, action: str, target: str, kms_key: KmsKey) ->
             )
         )
     if isinstance(err, bx.NoCredentialsError):
-        return AwsError(
-            "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
-            "where the ECS task or instance role provides them"
-        )
+        return AwsError(NO_CREDENTIALS)
     if isinstance(err, bx.NoRegionError):
-        return AwsError("no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION")
+        return AwsError(NO_REGION)
     if isinstance(err, bx.EndpointConnectionError):
         return AwsError(f"cannot reach the SSM endpoint for ssm:{action}: {err}")
     if isinstance(err, bx.ParamValidationError):

@@ -253,19 +253,19 @@ def test_http_keep_alive_chunked_and_close(http_server: _Server) -> None:
 def test_environment_credentials_first() -> None:
     env = dict(BASE_ENV, AWS_ACCESS_KEY_ID="AK", AWS_SECRET_ACCESS_KEY="SK", AWS_SESSION_TOKEN="T")
     env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/never-called"
-    assert resolve_credentials(env, "http://unused", "eu-west-1") == Credentials("AK", "SK", "T")
+    assert resolve_credentials(env, "http://unused") == Credentials("AK", "SK", "T")
 
 
 def test_full_uri_must_be_local_or_https() -> None:
     env = dict(BASE_ENV, AWS_CONTAINER_CREDENTIALS_FULL_URI="http://evil.example/creds")
     with pytest.raises(AwsError, match="must be https or a loopback/ECS address"):
-        resolve_credentials(env, "http://unused", "eu-west-1")
+        resolve_credentials(env, "http://unused")
 
 
 def test_no_credentials_anywhere() -> None:
     env = dict(BASE_ENV, AWS_EC2_METADATA_DISABLED="true")
     with pytest.raises(AwsError, match="no AWS credentials found"):
-        resolve_credentials(env, "http://unused", "eu-west-1")
+        resolve_credentials(env, "http://unused")
 
 
 @pytest.fixture
@@ -314,9 +314,7 @@ def fake_imds() -> Iterator[tuple[_Server, list[tuple[str, str, str | None]]]]:
 def test_instance_metadata_v2(fake_imds: tuple[_Server, list[tuple[str, str, str | None]]]) -> None:
     server, seen = fake_imds
     env = dict(BASE_ENV, AWS_EC2_METADATA_SERVICE_ENDPOINT=server.url)
-    assert resolve_credentials(env, "http://unused", "eu-west-1") == Credentials(
-        "IMDSAK", "IMDSSK", "IMDST"
-    )
+    assert resolve_credentials(env, "http://unused") == Credentials("IMDSAK", "IMDSSK", "IMDST")
     assert seen[0] == ("PUT", "/latest/api/token", "21600")
     assert all(token == "imds-token" for method, _, token in seen if method == "GET")
 
@@ -330,7 +328,7 @@ def test_web_identity_through_sts(moto: Any, tmp_path: Path) -> None:
         AWS_ROLE_ARN="arn:aws:iam::123456789012:role/irsa",
         AWS_ROLE_SESSION_NAME="test",
     )
-    creds = resolve_credentials(env, moto.url, "eu-west-1")
+    creds = resolve_credentials(env, moto.url)
     assert creds.access_key and creds.secret_key and creds.token
 
 
