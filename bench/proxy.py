@@ -13,7 +13,6 @@ import io
 import json
 import re
 import time
-from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -48,9 +47,6 @@ class RecordingProxy(CountingProxy):
     def snapshot(self) -> list[Request]:
         with self.lock:
             return list(self.records)
-
-    def counts_by_target(self, operation: str) -> Counter[str]:
-        return Counter(r.target for r in self.snapshot() if r.operation == operation)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         base = super()._handler()

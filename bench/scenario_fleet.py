@@ -33,7 +33,6 @@ class FleetRun:
         self.last = 0.0
         self.succeeded = 0
         self.throttled = 0
-        self.other_requests = 0
         self.retries: list[int] = []
         self.killed = 0
 

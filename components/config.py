@@ -23,8 +23,8 @@ TOP_LEVEL_KEYS = ("services", "kmsKeyAlias", "keyAdmins", "writers", "ecsHosts",
 #: Keys whose values are objects or lists: Pulumi hands them to the program as JSON text.
 STRUCTURED_KEYS = frozenset({"services", "keyAdmins", "writers", "ecsHosts", "audit"})
 
-SERVICE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
-WRITER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+# service and writer names: they end up in IAM role names (64 characters at most)
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 PRINCIPAL_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:(iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)"
     r"|sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$"
@@ -147,6 +147,15 @@ def _unique(names: Sequence[str], path: str, what: str) -> None:
         seen.add(name)
 
 
+def _name(value: Any, path: str) -> str:
+    return _string(
+        value,
+        path,
+        NAME_PATTERN,
+        "must be 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit",
+    )
+
+
 def _services(value: Any) -> tuple[Service, ...]:
     items = _list(value, "services", "services", allow_empty=False)
     services = []
@@ -155,12 +164,7 @@ def _services(value: Any) -> tuple[Service, ...]:
         obj = _object(item, path, ("name", "secretLabel"))
         if "name" not in obj:
             raise _fail(f"{path}.name", "required: every service needs a name")
-        name = _string(
-            obj["name"],
-            f"{path}.name",
-            SERVICE_NAME_PATTERN,
-            "must be 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit",
-        )
+        name = _name(obj["name"], f"{path}.name")
         if "secretLabel" in obj:
             label = _label(obj["secretLabel"], f"{path}.secretLabel")
         else:
@@ -193,12 +197,7 @@ def _writers(value: Any) -> tuple[Writer, ...]:
         for required in ("name", "principals", "namespaces"):
             if required not in obj:
                 raise _fail(f"{path}.{required}", "required")
-        name = _string(
-            obj["name"],
-            f"{path}.name",
-            WRITER_NAME_PATTERN,
-            "must be 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit",
-        )
+        name = _name(obj["name"], f"{path}.name")
         principals = tuple(
             _principal(p, f"{path}.principals[{j}]")
             for j, p in enumerate(_list(obj["principals"], f"{path}.principals", "ARNs", False))

@@ -303,13 +303,6 @@ class Network:
             ns.ip("addr", "add", address, "dev", name)
         ns.ip("link", "set", name, "up")
 
-    def dummy(self, ns: Namespace, name: str, *addresses: str) -> None:
-        """A dummy interface ``name`` in ``ns``, up, holding ``addresses`` (CIDRs)."""
-        ns.ip("link", "add", name, "type", "dummy")
-        for address in addresses:
-            ns.ip("addr", "add", address, "dev", name)
-        ns.ip("link", "set", name, "up")
-
     def veth(
         self,
         ns_a: Namespace,
