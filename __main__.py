@@ -24,17 +24,25 @@ from components import (
     read_stack_config,
 )
 
+context = current_context()
+
 try:
-    config = read_stack_config()
+    config = read_stack_config(context)
 except ConfigError as error:
     # One message naming the key and the rule, without a Python traceback.
     raise pulumi.RunError(str(error)) from None
 
-context = current_context()
-
+# Every role below lives under /secrets-platform/<stack>/: the key policy lets no one else use
+# the key. Renaming a component needs `opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(
+# name="<old name>")])` on it, or Pulumi would replace what it holds (the key is protected).
 key = SecretsKey(
     "secrets-key",
-    SecretsKeyArgs(context=context, alias=config.kms_key_alias, key_admins=config.key_admins),
+    SecretsKeyArgs(
+        context=context,
+        alias=config.kms_key_alias,
+        role_path=config.role_path,
+        key_admins=config.key_admins,
+    ),
 )
 
 services = {
@@ -45,6 +53,7 @@ services = {
             service=service.name,
             secret_label=service.secret_label,
             key_arn=key.key_arn,
+            role_path=config.role_path,
         ),
     )
     for service in config.services
@@ -53,7 +62,12 @@ services = {
 writers = (
     SecretWriters(
         "writers",
-        SecretWritersArgs(context=context, writers=config.writers, key_arn=key.key_arn),
+        SecretWritersArgs(
+            context=context,
+            writers=config.writers,
+            key_arn=key.key_arn,
+            role_path=config.role_path,
+        ),
     )
     if config.writers
     else None
@@ -64,9 +78,10 @@ audit = (
         "audit",
         AuditTrailArgs(
             context=context,
-            trail_name=f"secrets-platform-{pulumi.get_stack()}",
+            trail_name=config.audit.trail_name,
             retention_days=config.audit.retention_days,
             alert_email=config.audit.alert_email,
+            deployer_role_arn=config.audit.deployer_role_arn,
         ),
     )
     if config.audit.enabled
@@ -79,6 +94,7 @@ hosts = (
         EcsHostHardeningArgs(
             context=context,
             hosts=config.ecs_hosts,
+            role_path=config.role_path,
             extra_policy_arns=[audit.audit_log_writers_policy_arn] if audit else [],
         ),
     )
@@ -88,11 +104,18 @@ hosts = (
 
 pulumi.export("kmsKeyArn", key.key_arn)
 pulumi.export("kmsKeyAlias", key.alias_name)
+# What writers set for secretctl (SECRETCTL_KMS_KEY) so new secrets use this stack's key.
+pulumi.export("secretctlKmsKey", key.alias_name)
 pulumi.export("serviceRoleArns", {name: s.role_arn for name, s in services.items()})
 pulumi.export("writerRoleArns", writers.role_arns if writers else {})
 if hosts:
     pulumi.export("launchTemplateId", hosts.launch_template_id)
+    pulumi.export("ecsClusterArn", hosts.cluster_arn)
 if audit:
     pulumi.export("auditBucketName", audit.bucket_name)
     pulumi.export("trailArn", audit.trail_arn)
     pulumi.export("auditLogWritersPolicyArn", audit.audit_log_writers_policy_arn)
+    if audit.alert_subscription_pending:
+        # Alerts reach no one until the confirmation link mailed to alertEmail is clicked
+        # (within 48 hours; after that, `pulumi up --refresh` subscribes again).
+        pulumi.export("alertSubscriptionPending", True)

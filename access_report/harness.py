@@ -2,7 +2,12 @@
 
 No AWS account, no Pulumi CLI, no provider plugin: ``pulumi.runtime.set_mocks`` answers the
 resource registrations and invokes. Every resource's inputs (policy documents, launch
-template settings, user data) are recorded, and the stack exports are resolved.
+template settings, user data) and options (protect, retain on delete, parent) are recorded,
+and the stack exports are resolved.
+
+This is the one place the mocks are set up: the access report, the component tests and the
+IAM proof all run through ``run_under_mocks`` (``run_program``, ``run_stack_file`` and
+``run_components`` are its three entry points) and read roles with ``ProgramRun.roles``.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import runpy
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
 from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockMonitor
 
 PROJECT = "secrets-platform"
 PROGRAM_DIR = Path(__file__).resolve().parent.parent
@@ -29,17 +35,43 @@ CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 GET_REGION = "aws:index/getRegion:getRegion"
 GET_PARTITION = "aws:index/getPartition:getPartition"
 
+# Resource types the report, the tests and the proof read.
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
+
 
 @dataclass(frozen=True)
 class RecordedResource:
-    """One resource the program registered: its type token, logical name, inputs, and the
-    outputs the mocks gave it."""
+    """One resource the program registered: its type token, logical name, inputs, the
+    outputs the mocks gave it, and the options Pulumi would act on at deploy and destroy."""
 
     type: str
     name: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     id: str
+    protect: bool = False
+    retain_on_delete: bool = False
+    #: The logical name of the parent ("" for the stack itself).
+    parent: str = ""
+
+
+class UnmodelledResource(AssertionError):
+    """The program emitted an IAM role or policy that cannot be tied to a role of the stack."""
+
+
+@dataclass(frozen=True)
+class RoleDocuments:
+    """A role the program creates, its trust policy, and every permission policy it gets
+    (inline policies and attached managed policies of the stack), by resource name."""
+
+    role: RecordedResource
+    trust: dict[str, Any]
+    policies: tuple[tuple[str, dict[str, Any]], ...]
 
 
 @dataclass
@@ -65,6 +97,77 @@ class ProgramRun:
     def policy(self, name: str, field_name: str = "policy") -> dict[str, Any]:
         """A recorded policy document, parsed."""
         return json.loads(self.named(name).inputs[field_name])
+
+    def roles(self) -> list[RoleDocuments]:
+        """Every role with its documents. Raises ``UnmodelledResource`` for an inline policy or
+        attachment on a role the stack does not create, an attachment of a policy that is not
+        the stack's, and any other kind of IAM policy resource: nothing escapes the report or
+        the proof."""
+        roles = self.of_type(ROLE)
+        by_id = {r.id: r for r in roles}
+        by_name = {r.outputs["name"]: r for r in roles}
+        managed = {p.outputs["arn"]: p for p in self.of_type(MANAGED_POLICY)}
+        policies: dict[str, list[tuple[str, dict[str, Any]]]] = {r.name: [] for r in roles}
+        for inline in self.of_type(ROLE_POLICY):
+            role = by_id.get(inline.inputs.get("role"))
+            if role is None:
+                raise UnmodelledResource(
+                    f"inline policy {inline.name} is on an unknown role "
+                    f"{inline.inputs.get('role')!r}"
+                )
+            policies[role.name].append((inline.name, _document(inline.inputs["policy"])))
+        for attachment in self.of_type(ROLE_POLICY_ATTACHMENT):
+            role = by_name.get(attachment.inputs.get("role"))
+            arn = attachment.inputs.get("policyArn")
+            if role is None:
+                raise UnmodelledResource(
+                    f"attachment {attachment.name} is on an unknown role "
+                    f"{attachment.inputs.get('role')!r}"
+                )
+            if arn not in managed:
+                raise UnmodelledResource(
+                    f"attachment {attachment.name} attaches {arn!r}, not a policy of this stack"
+                )
+            policy = managed[arn]
+            policies[role.name].append((policy.name, _document(policy.inputs["policy"])))
+        others = {
+            r.type for r in self.resources if r.type.startswith("aws:iam/") and "Polic" in r.type
+        } - {ROLE_POLICY, ROLE_POLICY_ATTACHMENT, MANAGED_POLICY}
+        if others:
+            raise UnmodelledResource(f"IAM policy resources nothing models: {sorted(others)}")
+        return [
+            RoleDocuments(r, _document(r.inputs["assumeRolePolicy"]), tuple(policies[r.name]))
+            for r in roles
+        ]
+
+
+def _document(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+@dataclass(frozen=True)
+class _Options:
+    protect: bool
+    retain_on_delete: bool
+    parent: str
+
+
+class RecordingMonitor(MockMonitor):
+    """Pulumi's mock monitor, also keeping the options of each registration (the mocks'
+    ``new_resource`` sees only inputs)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[tuple[str, str], _Options] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        parent = request.parent.rsplit("::", 1)[-1] if request.parent else ""
+        self.options[(request.type, request.name)] = _Options(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            parent=parent,
+        )
+        return super().RegisterResource(request)
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
@@ -109,7 +212,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if type_ == "aws:kms/alias:Alias":
             return f"arn:aws:kms:{region}:{acct}:{inputs.get('name', name)}"
         if type_ == "aws:iam/role:Role":
-            return f"arn:aws:iam::{acct}:role/{name}"
+            return f"arn:aws:iam::{acct}:role{inputs.get('path') or '/'}{name}"
+        if type_ == "aws:ecs/cluster:Cluster":
+            return f"arn:aws:ecs:{region}:{acct}:cluster/{name}"
         if type_ == "aws:iam/instanceProfile:InstanceProfile":
             return f"arn:aws:iam::{acct}:instance-profile/{name}"
         if type_ == "aws:iam/policy:Policy":
@@ -210,9 +315,10 @@ def run_under_mocks(
     account = account or _allowed_account(config) or DEFAULT_ACCOUNT
     region = region or config.get("aws:region") or DEFAULT_REGION
     mocks = PlatformMocks(account=account, region=region)
+    monitor = RecordingMonitor(mocks)
     # A fresh root stack for every run: resources never leak from one run into the next.
     runtime_settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
     exports: dict[str, Any] = {}
 
@@ -228,7 +334,13 @@ def run_under_mocks(
     finally:
         runtime_settings.set_root_resource(None)
         pulumi.runtime.set_all_config({})
-    resources = sorted(mocks.recorded, key=lambda r: (r.type, r.name))
+    resources = sorted(
+        (
+            replace(r, **vars(monitor.options[(r.type, r.name)]))
+            for r in mocks.recorded
+        ),
+        key=lambda r: (r.type, r.name),
+    )
     return ProgramRun(
         stack=stack,
         account=account,
@@ -287,4 +399,19 @@ def run_stack_file(
         account=account,
         region=region,
         program_dir=program_dir,
+    )
+
+
+def run_components(
+    build: Callable[[Any], None],
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+    stack: str = "dev",
+) -> ProgramRun:
+    """Run ``build(context)`` under mocks, ``context`` being the provider's account and region
+    (as the program gets it): for testing components one at a time."""
+    from components import current_context
+
+    return run_under_mocks(
+        lambda: build(current_context()), stack=stack, account=account, region=region
     )

@@ -10,20 +10,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from access_report.harness import ProgramRun, RecordedResource
+from access_report.harness import KMS_ALIAS, KMS_KEY, ProgramRun, RecordedResource
+from access_report.model import AccessModel, Grant, access_model
+from components.config import DEFAULT_KMS_KEY_ALIAS, decode_config, parse_config
 from policies.host_hardening import ECS_CONFIG_PATH, IMDS_ADDRESS
 
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-MANAGED_POLICY = "aws:iam/policy:Policy"
-KMS_KEY = "aws:kms/key:Key"
-KMS_ALIAS = "aws:kms/alias:Alias"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+CLUSTER = "aws:ecs/cluster:Cluster"
+#: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
+SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
 SSM_READ = {"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
             "ssm:GetParameterHistory"}
@@ -57,6 +57,9 @@ class RoleAccess:
 
 @dataclass
 class HostsReport:
+    cluster: str
+    cluster_created: bool
+    container_insights: str | None
     launch_template: str
     image_id: str
     instance_type: str
@@ -78,6 +81,10 @@ class AccessReport:
     hosts: HostsReport | None
     audit: dict[str, Any] | None
     exports: dict[str, Any]
+    #: What writers set so secretctl encrypts new secrets with this stack's key.
+    secretctl_kms_key: str
+    #: Who can read, write, administer and assume what (from the config; see model.py).
+    access: AccessModel
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,13 +147,12 @@ def _apply_permissions(access: RoleAccess, document: dict[str, Any]) -> None:
                 access.other.extend(f"{action} on {r}" for r in resources)
 
 
-def _kind_and_name(role: RecordedResource) -> tuple[str, str, str | None]:
+def _kind_and_name(role: RecordedResource, trust: dict[str, Any]) -> tuple[str, str, str | None]:
     tags = role.inputs.get("tags") or {}
     if "secrets-platform:service" in tags:
         return "service", tags["secrets-platform:service"], tags.get("secrets-platform:label")
     if "secrets-platform:writer" in tags:
         return "writer", tags["secrets-platform:writer"], None
-    trust = json.loads(role.inputs.get("assumeRolePolicy", "{}"))
     services = [
         p for st in _statements(trust) for p in _as_list(st.get("Principal", {}).get("Service"))
     ]
@@ -157,29 +163,18 @@ def _kind_and_name(role: RecordedResource) -> tuple[str, str, str | None]:
 
 def role_accesses(run: ProgramRun) -> list[RoleAccess]:
     """Every role the program creates, with its trust and its effective secret access."""
-    managed = {
-        p.outputs["arn"]: json.loads(p.inputs["policy"]) for p in run.of_type(MANAGED_POLICY)
-    }
     result = []
-    for role in run.of_type(ROLE):
-        kind, name, label = _kind_and_name(role)
+    for documents in run.roles():
+        kind, name, label = _kind_and_name(documents.role, documents.trust)
         access = RoleAccess(
             kind=kind,
             name=name,
-            role=role.outputs["arn"],
+            role=documents.role.outputs["arn"],
             secret_label=label,
-            trusted=_trusted(json.loads(role.inputs["assumeRolePolicy"])),
+            trusted=_trusted(documents.trust),
         )
-        for inline in run.of_type(ROLE_POLICY):
-            if inline.inputs.get("role") == role.id:
-                _apply_permissions(access, json.loads(inline.inputs["policy"]))
-        for attachment in run.of_type(ROLE_POLICY_ATTACHMENT):
-            if attachment.inputs.get("role") == role.outputs["name"]:
-                arn = attachment.inputs.get("policyArn")
-                if arn in managed:
-                    _apply_permissions(access, managed[arn])
-                else:
-                    access.other.append(f"managed policy {arn}")
+        for _, document in documents.policies:
+            _apply_permissions(access, document)
         result.append(access)
     order = {"service": 0, "writer": 1, "host": 2, "other": 3}
     return sorted(result, key=lambda a: (order[a.kind], a.name))
@@ -202,6 +197,7 @@ def _key_report(run: ProgramRun) -> dict[str, Any]:
     return {
         "arn": key.outputs["arn"],
         "aliases": aliases,
+        "protected": key.protect and all(a.protect for a in run.of_type(KMS_ALIAS)),
         "rotation": bool(key.inputs.get("enableKeyRotation")),
         "deletion_window_days": key.inputs.get("deletionWindowInDays"),
         "administrators": admins,
@@ -230,7 +226,16 @@ def _hosts_report(run: ProgramRun) -> HostsReport | None:
         set(re.findall(r'-I (DOCKER-USER [^\n"]*)', user_data))
     )
     hosts = [a for a in role_accesses(run) if a.kind == "host"]
+    clusters = run.of_type(CLUSTER)
+    settings = {
+        setting["name"]: setting["value"]
+        for cluster in clusters
+        for setting in cluster.inputs.get("settings", [])
+    }
     return HostsReport(
+        cluster=str(run.exports.get("ecsClusterArn", "")),
+        cluster_created=bool(clusters),
+        container_insights=settings.get("containerInsights"),
         launch_template=lt.id,
         image_id=lt.inputs.get("imageId", ""),
         instance_type=lt.inputs.get("instanceType", ""),
@@ -261,10 +266,23 @@ def _audit_report(run: ProgramRun) -> dict[str, Any] | None:
         "alert_rule_state": rules[0].inputs.get("state") if rules else None,
         "alert_pattern": json.loads(rules[0].inputs["eventPattern"]) if rules else None,
         "alert_emails": [s.inputs.get("endpoint") for s in run.of_type(SUBSCRIPTION)],
+        "alert_subscription_pending": bool(run.exports.get("alertSubscriptionPending")),
+        "settings_changed_only_by": _deployer(run),
     }
 
 
+def _deployer(run: ProgramRun) -> str:
+    """Who may change the audit bucket's policy, versioning and object lock."""
+    for policy in run.of_type(BUCKET_POLICY):
+        for st in _statements(json.loads(policy.inputs["policy"])):
+            if st.get("Sid") == "DenyChangingAuditSettings":
+                deployer = st.get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn")
+                return deployer or "the account root user only (no audit.deployerRoleArn)"
+    return ""
+
+
 def build_report(run: ProgramRun) -> AccessReport:
+    config = parse_config(decode_config(run.config), run.stack)
     roles = role_accesses(run)
     by_label: dict[str, list[str]] = {}
     for access in roles:
@@ -280,6 +298,8 @@ def build_report(run: ProgramRun) -> AccessReport:
         hosts=_hosts_report(run),
         audit=_audit_report(run),
         exports=run.exports,
+        secretctl_kms_key=str(run.exports.get("secretctlKmsKey", "")),
+        access=access_model(config),
     )
 
 
@@ -317,6 +337,34 @@ def _role_lines(access: RoleAccess) -> list[str]:
     return lines
 
 
+def _secretctl_line(key: str) -> str:
+    if key == SECRETCTL_DEFAULT_KEY:
+        return f"  writers: secretctl uses {key} by default (no SECRETCTL_KMS_KEY needed)"
+    return (
+        f"  writers: export SECRETCTL_KMS_KEY={key}  "
+        f"(secretctl's default is {SECRETCTL_DEFAULT_KEY})"
+    )
+
+
+def _grant_line(grant: Grant) -> str:
+    condition = f"  [{grant.condition}]" if grant.condition else ""
+    return f"  {grant.who}  {grant.can}  {grant.what}{condition}"
+
+
+def _access_lines(model: AccessModel) -> list[str]:
+    lines = ["Who can do what (from the stack config):"]
+    lines += [_grant_line(g) for g in model.grants]
+    lines.append("")
+    if model.must_exist:
+        lines.append(
+            "Must exist before `pulumi up` (IAM and KMS refuse a policy naming a missing "
+            "principal):"
+        )
+        lines += [f"  {arn}" for arn in model.must_exist]
+        lines.append("")
+    return lines
+
+
 def render_text(report: AccessReport) -> str:
     """The access matrix as a reviewer reads it in a pull request."""
     out: list[str] = [
@@ -327,16 +375,26 @@ def render_text(report: AccessReport) -> str:
     key = report.key
     if key:
         out.append(f"KMS key {_join(key['aliases'])}  ({key['arn']})")
+        protection = "protected" if key["protected"] else "NOT protected"
         out.append(
             f"  rotation {'on' if key['rotation'] else 'OFF'}, "
-            f"deletion window {key['deletion_window_days']} days"
+            f"deletion window {key['deletion_window_days']} days, {protection} "
+            "(`pulumi destroy` refuses to delete a protected key or alias)"
         )
-        out.append(f"  administrators (no encrypt/decrypt): {_join(key['administrators'])}")
+        out.append(
+            "  administrators (no encrypt/decrypt, no key policy change): "
+            + _join(key["administrators"])
+        )
+        out.append(
+            "  key policy changes: only through IAM permissions on the account statement "
+            "(whoever runs `pulumi up`)"
+        )
         for deny in key["denied_unless"]:
             out.append(
                 f"  denied to everyone: {', '.join(deny['actions'])}"
                 f"  when {_conditions(deny['condition'])}"
             )
+        out.append(_secretctl_line(report.secretctl_kms_key))
         out.append("")
     sections: Sequence[tuple[str, str]] = (
         ("service", "Service roles (ECS task roles; read only)"),
@@ -360,6 +418,11 @@ def render_text(report: AccessReport) -> str:
     hosts = report.hosts
     if hosts:
         md = hosts.metadata_options
+        insights = (
+            f", Container Insights {hosts.container_insights}" if hosts.container_insights else ""
+        )
+        origin = "created by this stack" if hosts.cluster_created else "existing, managed elsewhere"
+        out.append(f"ECS cluster {hosts.cluster} ({origin}{insights})")
         out.append(f"ECS hosts: launch template {hosts.launch_template}")
         out.append(f"  image {hosts.image_id}, instance type {hosts.instance_type}")
         out.append(
@@ -388,7 +451,17 @@ def render_text(report: AccessReport) -> str:
             f"  access-denied alert: rule state {audit['alert_rule_state']}, "
             f"emails {_join(e for e in audit['alert_emails'] if e)}"
         )
+        if audit["alert_subscription_pending"]:
+            out.append(
+                "  the email subscription is PENDING until the link AWS mails is clicked "
+                "(within 48 hours): alerts reach no one before"
+            )
+        out.append(
+            f"  bucket policy, versioning, object lock changed only by: "
+            f"{audit['settings_changed_only_by']}"
+        )
         out.append("")
+    out.extend(_access_lines(report.access))
     out.append("Exports:")
     for name, value in sorted(report.exports.items()):
         out.append(f"  {name}: {json.dumps(value, sort_keys=True)}")

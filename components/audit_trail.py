@@ -28,6 +28,9 @@ class AuditTrailArgs:
     trail_name: str
     retention_days: int = 365
     alert_email: str | None = None
+    #: The role that runs `pulumi up`, the only principal that may change the bucket's policy,
+    #: versioning and object lock afterwards (None: no principal but the account root user).
+    deployer_role_arn: str | None = None
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -35,13 +38,16 @@ class AuditTrail(pulumi.ComponentResource):
     trail_arn: pulumi.Output[str]
     alert_topic_arn: pulumi.Output[str]
     audit_log_writers_policy_arn: pulumi.Output[str]
+    #: True when an email subscription waits for its confirmation link to be clicked.
+    alert_subscription_pending: bool
 
     def __init__(
         self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(type_token("AuditTrail"), name, None, opts)
         # The log bucket outlives the stack: its objects are locked in compliance mode and its
-        # policy denies deletion, so `pulumi destroy` leaves it (and its policy) in place.
+        # policy denies deletion, so `pulumi destroy` leaves it and every setting that protects
+        # it in place (a kept bucket must not lose its public access block or encryption).
         bucket = aws.s3.Bucket(
             f"{name}-logs",
             object_lock_enabled=True,
@@ -56,7 +62,7 @@ class AuditTrail(pulumi.ComponentResource):
                 block_public_policy=True,
                 ignore_public_acls=True,
                 restrict_public_buckets=True,
-                opts=child(self),
+                opts=child(self, retain_on_delete=True),
             ),
             aws.s3.BucketVersioning(
                 f"{name}-logs-versioning",
@@ -75,10 +81,10 @@ class AuditTrail(pulumi.ComponentResource):
                 f"{name}-logs-encryption",
                 bucket=bucket.id,
                 rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-                opts=child(self),
+                opts=child(self, retain_on_delete=True),
             ),
         ]
-        trail_name = args.trail_name
+        trail_name, deployer = args.trail_name, args.deployer_role_arn
         # The bucket policy names the trail's ARN before the trail exists (CloudTrail checks
         # the policy when the trail is created), so the trail has a fixed name.
         bucket_policy = aws.s3.BucketPolicy(
@@ -86,7 +92,7 @@ class AuditTrail(pulumi.ComponentResource):
             bucket=bucket.id,
             policy=document(
                 lambda bucket_name, ctx: audit_bucket_policy(
-                    bucket_name, ctx, trail_arn(ctx, trail_name)
+                    bucket_name, ctx, trail_arn(ctx, trail_name), deployer
                 ),
                 bucket.bucket,
                 args.context,
@@ -125,6 +131,10 @@ class AuditTrail(pulumi.ComponentResource):
             arn=topic.arn,
             opts=child(self, depends_on=[topic_policy]),
         )
+        # An email subscription stays "PendingConfirmation" until someone clicks the link AWS
+        # mails; SNS deletes unconfirmed subscriptions after 48 hours
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html).
+        self.alert_subscription_pending = bool(args.alert_email)
         if args.alert_email:
             aws.sns.TopicSubscription(
                 f"{name}-alerts-email",

@@ -1,7 +1,9 @@
 """The stack config: validated once, typed as dataclasses, one clear error when it is wrong.
 
 ``parse_config`` is pure (it takes the values of the ``secrets-platform:*`` keys, already
-decoded); ``read_stack_config`` reads them from the running Pulumi program.
+decoded, and the stack name; given the account and region it also checks the rendered policy
+documents against AWS's size limits); ``read_stack_config`` reads them from the running Pulumi
+program.
 """
 
 from __future__ import annotations
@@ -9,17 +11,40 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from policies import kms
+from policies.context import AwsContext
 from policies.host_hardening import CLUSTER_NAME_PATTERN
-from policies.naming import label_problem
+from policies.iam import (
+    SSO_ROLE_PREFIX,
+    is_account_root,
+    writer_policy,
+    writer_role_description,
+    writer_trust_policy,
+)
+from policies.limits import (
+    KEY_POLICY_MAX,
+    ROLE_DESCRIPTION_MAX,
+    ROLE_INLINE_POLICIES_MAX,
+    ROLE_TRUST_POLICY_MAX,
+    TAG_VALUE_MAX,
+    policy_size,
+    trail_name_problem,
+)
+from policies.naming import label_problem, role_path
 
 NAMESPACE = "secrets-platform"
 DEFAULT_KMS_KEY_ALIAS = "parameter_store_key"
 DEFAULT_RETENTION_DAYS = 365
 
 TOP_LEVEL_KEYS = ("services", "kmsKeyAlias", "keyAdmins", "writers", "ecsHosts", "audit")
+WRITER_KEYS = ("name", "principals", "ssoPermissionSets", "namespaces")
+ECS_HOSTS_KEYS = ("clusterName", "instanceType", "amiId", "existingCluster", "containerInsights")
+AUDIT_KEYS = ("enabled", "retentionDays", "alertEmail", "deployerRoleArn", "trailName")
+#: ECS's containerInsights cluster setting values.
+CONTAINER_INSIGHTS = ("disabled", "enabled", "enhanced")
 #: Keys whose values are objects or lists: Pulumi hands them to the program as JSON text.
 STRUCTURED_KEYS = frozenset({"services", "keyAdmins", "writers", "ecsHosts", "audit"})
 
@@ -29,6 +54,12 @@ PRINCIPAL_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:(iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)"
     r"|sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$"
 )
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+#: IAM Identity Center permission set names.
+PERMISSION_SET_PATTERN = r"^[\w+=,.@-]{1,32}$"
+#: An Identity Center role named by ARN: its suffix changes when the permission set is
+#: provisioned again, so it is named by its permission set instead.
+_SSO_ROLE_ARN = re.compile(rf":role/(?:.*/)?{SSO_ROLE_PREFIX}([\w+=,.@-]+)_[0-9a-f]+$")
 KMS_ALIAS_PATTERN = r"^[A-Za-z0-9/_-]{1,250}$"
 INSTANCE_TYPE_PATTERN = r"^[a-z0-9-]+\.[a-z0-9-]+$"
 AMI_ID_PATTERN = r"^(ami-[0-9a-f]{8,17}|resolve:ssm:/[\w./-]+)$"
@@ -55,6 +86,8 @@ class Writer:
     name: str
     principals: tuple[str, ...]
     namespaces: tuple[str, ...]
+    #: IAM Identity Center permission sets whose users may assume the writer role.
+    sso_permission_sets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,28 +95,45 @@ class EcsHosts:
     cluster_name: str
     instance_type: str
     ami_id: str = DEFAULT_ECS_AMI
+    #: True: the cluster exists and is managed elsewhere; False: the program creates it.
+    existing_cluster: bool = False
+    container_insights: str = "disabled"
 
 
 @dataclass(frozen=True)
 class Audit:
+    trail_name: str
     enabled: bool = True
     retention_days: int = DEFAULT_RETENTION_DAYS
     alert_email: str | None = None
+    #: The role that runs `pulumi up`: the only principal allowed to change the audit bucket's
+    #: policy, versioning and object-lock settings.
+    deployer_role_arn: str | None = None
 
 
 @dataclass(frozen=True)
 class PlatformConfig:
+    stack: str
     services: tuple[Service, ...]
+    audit: Audit
     kms_key_alias: str = DEFAULT_KMS_KEY_ALIAS
     key_admins: tuple[str, ...] = ()
     writers: tuple[Writer, ...] = ()
     ecs_hosts: EcsHosts | None = None
-    audit: Audit = field(default_factory=Audit)
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The distinct secret labels, sorted."""
         return tuple(sorted({s.secret_label for s in self.services}))
+
+    @property
+    def role_path(self) -> str:
+        """The IAM path of every role the stack creates."""
+        return role_path(self.stack)
+
+
+def default_trail_name(stack: str) -> str:
+    return f"secrets-platform-{stack}"
 
 
 def _key(path: str) -> str:
@@ -127,14 +177,28 @@ def _label(value: Any, path: str) -> str:
     return str(value)
 
 
-def _principal(value: Any, path: str) -> str:
-    return _string(
+def _principal(value: Any, path: str, sso_hint: str) -> str:
+    arn = _string(
         value,
         path,
         PRINCIPAL_ARN_PATTERN,
         "must be an IAM principal ARN without wildcards "
         "(arn:aws:iam::<account>:root, :role/<name>, :user/<name>)",
     )
+    sso = _SSO_ROLE_ARN.search(arn)
+    if sso:
+        raise _fail(
+            path,
+            f"{arn!r} is an IAM Identity Center role, whose name changes when the permission "
+            f"set is provisioned again: {sso_hint.format(permission_set=sso.group(1))}",
+        )
+    return arn
+
+
+def _bool(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(path, f"{value!r} must be true or false")
+    return value
 
 
 def _unique(names: Sequence[str], path: str, what: str) -> None:
@@ -165,10 +229,16 @@ def _services(value: Any) -> tuple[Service, ...]:
         if "name" not in obj:
             raise _fail(f"{path}.name", "required: every service needs a name")
         name = _name(obj["name"], f"{path}.name")
-        if "secretLabel" in obj:
-            label = _label(obj["secretLabel"], f"{path}.secretLabel")
-        else:
-            label = _label(name, f"{path}.secretLabel (defaults to the name)")
+        label_path = f"{path}.secretLabel"
+        if "secretLabel" not in obj:
+            label_path += " (defaults to the name)"
+        label = _label(obj.get("secretLabel", name), label_path)
+        if len(label) > TAG_VALUE_MAX:
+            raise _fail(
+                label_path,
+                f"secret label is {len(label)} characters: service roles are tagged with their "
+                f"label and IAM tag values allow {TAG_VALUE_MAX}",
+            )
         services.append(Service(name=name, secret_label=label))
     _unique([s.name for s in services], "services", "service")
     _no_nested_labels(services)
@@ -193,14 +263,33 @@ def _writers(value: Any) -> tuple[Writer, ...]:
     writers = []
     for i, item in enumerate(_list(value, "writers", "writers")):
         path = f"writers[{i}]"
-        obj = _object(item, path, ("name", "principals", "namespaces"))
-        for required in ("name", "principals", "namespaces"):
+        obj = _object(item, path, WRITER_KEYS)
+        for required in ("name", "namespaces"):
             if required not in obj:
                 raise _fail(f"{path}.{required}", "required")
+        if not obj.get("principals") and not obj.get("ssoPermissionSets"):
+            raise _fail(
+                f"{path}.principals",
+                "required: list IAM principal ARNs in principals, IAM Identity Center "
+                "permission sets in ssoPermissionSets, or both",
+            )
         name = _name(obj["name"], f"{path}.name")
+        sso_hint = "list {permission_set!r} in ssoPermissionSets instead"
         principals = tuple(
-            _principal(p, f"{path}.principals[{j}]")
-            for j, p in enumerate(_list(obj["principals"], f"{path}.principals", "ARNs", False))
+            _principal(p, f"{path}.principals[{j}]", sso_hint)
+            for j, p in enumerate(_list(obj.get("principals", []), f"{path}.principals", "ARNs"))
+        )
+        permission_sets = tuple(
+            _string(
+                ps,
+                f"{path}.ssoPermissionSets[{j}]",
+                PERMISSION_SET_PATTERN,
+                "must be an IAM Identity Center permission set name (1-32 letters, digits "
+                "and +=,.@_-)",
+            )
+            for j, ps in enumerate(
+                _list(obj.get("ssoPermissionSets", []), f"{path}.ssoPermissionSets", "names")
+            )
         )
         namespaces = tuple(
             ns if ns == "*" else _label(ns, f"{path}.namespaces[{j}]")
@@ -208,16 +297,42 @@ def _writers(value: Any) -> tuple[Writer, ...]:
                 _list(obj["namespaces"], f"{path}.namespaces", "labels or '*'", False)
             )
         )
-        writers.append(Writer(name=name, principals=principals, namespaces=namespaces))
+        description = writer_role_description(namespaces)
+        if len(description) > ROLE_DESCRIPTION_MAX:
+            raise _fail(
+                f"{path}.namespaces",
+                f"the role description listing them is {len(description):,} characters; IAM "
+                f"allows {ROLE_DESCRIPTION_MAX:,}: split the namespaces over two writers",
+            )
+        writers.append(
+            Writer(
+                name=name,
+                principals=principals,
+                namespaces=namespaces,
+                sso_permission_sets=permission_sets,
+            )
+        )
     _unique([w.name for w in writers], "writers", "writer")
     return tuple(writers)
 
 
 def _ecs_hosts(value: Any) -> EcsHosts:
-    obj = _object(value, "ecsHosts", ("clusterName", "instanceType", "amiId"))
+    obj = _object(value, "ecsHosts", ECS_HOSTS_KEYS)
     for required in ("clusterName", "instanceType"):
         if required not in obj:
             raise _fail(f"ecsHosts.{required}", "required when ecsHosts is set")
+    existing = _bool(obj.get("existingCluster", False), "ecsHosts.existingCluster")
+    insights = obj.get("containerInsights", "disabled")
+    if insights not in CONTAINER_INSIGHTS:
+        raise _fail(
+            "ecsHosts.containerInsights",
+            f"{insights!r} must be one of {', '.join(CONTAINER_INSIGHTS)}",
+        )
+    if existing and "containerInsights" in obj:
+        raise _fail(
+            "ecsHosts.containerInsights",
+            "applies only to a cluster this stack creates (existingCluster is true)",
+        )
     return EcsHosts(
         cluster_name=_string(
             obj["clusterName"],
@@ -237,25 +352,52 @@ def _ecs_hosts(value: Any) -> EcsHosts:
             AMI_ID_PATTERN,
             "must be an AMI id (ami-0123456789abcdef0) or resolve:ssm:/<parameter>",
         ),
+        existing_cluster=existing,
+        container_insights=insights,
     )
 
 
-def _audit(value: Any) -> Audit:
-    obj = _object(value, "audit", ("enabled", "retentionDays", "alertEmail"))
-    enabled = obj.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise _fail("audit.enabled", f"{enabled!r} must be true or false")
+def _audit(value: Any, stack: str) -> Audit:
+    obj = _object(value, "audit", AUDIT_KEYS)
+    enabled = _bool(obj.get("enabled", True), "audit.enabled")
     days = obj.get("retentionDays", DEFAULT_RETENTION_DAYS)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
         raise _fail("audit.retentionDays", f"{days!r} must be a whole number of days, 1 to 36500")
     email = obj.get("alertEmail")
     if email is not None:
         email = _string(email, "audit.alertEmail", EMAIL_PATTERN, "must be an email address")
-    return Audit(enabled=enabled, retention_days=days, alert_email=email)
+    deployer = obj.get("deployerRoleArn")
+    if deployer is not None:
+        deployer = _string(
+            deployer,
+            "audit.deployerRoleArn",
+            ROLE_ARN_PATTERN,
+            "must be the ARN of the IAM role that runs `pulumi up` "
+            "(arn:aws:iam::<account>:role/<path/name>)",
+        )
+    if "trailName" in obj:
+        trail_path, trail_name = "audit.trailName", obj["trailName"]
+    else:
+        trail_path = f"audit.trailName (defaults to secrets-platform-<stack> for stack {stack!r})"
+        trail_name = default_trail_name(stack)
+    problem = trail_name_problem(trail_name) if isinstance(trail_name, str) else "must be text"
+    if problem:
+        raise _fail(trail_path, f"{trail_name!r} {problem}")
+    return Audit(
+        trail_name=trail_name,
+        enabled=enabled,
+        retention_days=days,
+        alert_email=email,
+        deployer_role_arn=deployer,
+    )
 
 
-def parse_config(values: Mapping[str, Any]) -> PlatformConfig:
-    """Validate the decoded ``secrets-platform:*`` values (keys without the namespace)."""
+def parse_config(
+    values: Mapping[str, Any], stack: str, context: AwsContext | None = None
+) -> PlatformConfig:
+    """Validate the decoded ``secrets-platform:*`` values (keys without the namespace) of the
+    stack ``stack``. With ``context`` (the account and region), the policy documents the
+    program would create are rendered and checked against AWS's size limits too."""
     _object(values, "", TOP_LEVEL_KEYS)
     if "services" not in values:
         raise _fail("services", "required: list the services, each {name, secretLabel?}")
@@ -270,17 +412,79 @@ def parse_config(values: Mapping[str, Any]) -> PlatformConfig:
     )
     if alias.startswith("aws/"):
         raise _fail("kmsKeyAlias", f"{alias!r} must not start with 'aws/' (reserved by AWS)")
+    admin_hint = (
+        "an SSO permission set administers the key through its own IAM policy (the key "
+        "policy's account statement delegates to IAM), so leave it out of keyAdmins"
+    )
     admins = tuple(
-        _principal(a, f"keyAdmins[{i}]")
+        _principal(a, f"keyAdmins[{i}]", admin_hint)
         for i, a in enumerate(_list(values.get("keyAdmins", []), "keyAdmins", "ARNs"))
     )
-    return PlatformConfig(
+    for i, admin in enumerate(admins):
+        if is_account_root(admin):
+            raise _fail(
+                f"keyAdmins[{i}]",
+                f"{admin!r} is the account, which already manages the key through IAM: list "
+                "the roles or users that administer it",
+            )
+    config = PlatformConfig(
+        stack=stack,
         services=_services(values["services"]),
+        audit=_audit(values.get("audit", {}), stack),
         kms_key_alias=alias,
         key_admins=admins,
         writers=_writers(values.get("writers", [])),
         ecs_hosts=_ecs_hosts(values["ecsHosts"]) if values.get("ecsHosts") is not None else None,
-        audit=_audit(values.get("audit", {})),
+    )
+    if context is not None:
+        check_sizes(config, context)
+    return config
+
+
+def key_arn_standin(ctx: AwsContext) -> str:
+    """A key ARN as long as the real one will be (key ids are 36 characters), for measuring
+    documents before the key exists."""
+    return f"arn:{ctx.partition}:kms:{ctx.region}:{ctx.account}:key/{'0' * 36}"
+
+
+def _check_size(document: dict, limit: int, path: str, what: str, fix: str) -> None:
+    size = policy_size(document)
+    if size > limit:
+        raise _fail(
+            path,
+            f"{what} would be {size:,} characters (without whitespace); AWS allows "
+            f"{limit:,}: {fix}",
+        )
+
+
+def check_sizes(config: PlatformConfig, ctx: AwsContext) -> None:
+    """Render the policy documents that grow with the config and hold them to AWS's limits,
+    so a stack that IAM or KMS would refuse stops here with the key to change. (A service's
+    documents and description are bounded by its label, which the tag limit keeps under 256
+    characters; the host role's by the cluster name: neither can reach a limit.)"""
+    key_arn = key_arn_standin(ctx)
+    for i, writer in enumerate(config.writers):
+        _check_size(
+            writer_trust_policy(writer.principals, writer.sso_permission_sets, ctx),
+            ROLE_TRUST_POLICY_MAX,
+            f"writers[{i}]",
+            f"the trust policy of writer {writer.name!r}",
+            "split its principals and ssoPermissionSets over two writers (or raise the IAM "
+            "quota 'Role trust policy length' and this limit with it)",
+        )
+        _check_size(
+            writer_policy(writer.namespaces, ctx, key_arn),
+            ROLE_INLINE_POLICIES_MAX,
+            f"writers[{i}].namespaces",
+            f"the policy of writer {writer.name!r}",
+            "split the namespaces over two writers",
+        )
+    _check_size(
+        kms.secrets_key_policy(ctx, config.key_admins, config.role_path),
+        KEY_POLICY_MAX,
+        "keyAdmins",
+        "the key policy",
+        "list fewer key administrators",
     )
 
 
@@ -302,10 +506,12 @@ def decode_config(raw: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[st
     return values
 
 
-def read_stack_config(namespace: str = NAMESPACE) -> PlatformConfig:
-    """Read and validate this stack's config inside a running Pulumi program (or its mocks)."""
+def read_stack_config(context: AwsContext, namespace: str = NAMESPACE) -> PlatformConfig:
+    """Read and validate this stack's config inside a running Pulumi program (or its mocks),
+    for the account and region of ``context``."""
+    import pulumi
     from pulumi.runtime import config as runtime_config
 
     raw: dict[str, Any] = dict(runtime_config.get_config_env())
     raw.update(runtime_config.CONFIG.get())
-    return parse_config(decode_config(raw, namespace))
+    return parse_config(decode_config(raw, namespace), pulumi.get_stack(), context)

@@ -1,5 +1,6 @@
-"""EcsHostHardening: a launch template for ECS container hosts whose containers cannot reach
-the EC2 metadata service, and an instance role with only what the ECS agent needs."""
+"""EcsHostHardening: the ECS cluster, a launch template for its container hosts whose
+containers cannot reach the EC2 metadata service, and an instance role with only what the ECS
+agent needs."""
 
 from __future__ import annotations
 
@@ -14,19 +15,27 @@ from components._wiring import child, document, type_token
 from components.config import EcsHosts
 from policies.context import AwsContext
 from policies.host_hardening import METADATA_OPTIONS, render_user_data
-from policies.iam import ec2_trust_policy, ecs_agent_policy
+from policies.iam import (
+    ec2_trust_policy,
+    ecs_agent_policy,
+    ecs_cluster_arn,
+    host_role_description,
+)
 
 
 @dataclass
 class EcsHostHardeningArgs:
     context: pulumi.Input[AwsContext]
     hosts: EcsHosts
+    #: The IAM path of the instance role (every role of the stack shares it).
+    role_path: str
     #: Managed policies the instance role also gets (e.g. the append-only audit log writer).
     extra_policy_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
 
 
 class EcsHostHardening(pulumi.ComponentResource):
     launch_template_id: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
     instance_role_arn: pulumi.Output[str]
     instance_profile_arn: pulumi.Output[str]
 
@@ -35,10 +44,26 @@ class EcsHostHardening(pulumi.ComponentResource):
     ) -> None:
         super().__init__(type_token("EcsHostHardening"), name, None, opts)
         cluster = args.hosts.cluster_name
+        if args.hosts.existing_cluster:
+            # Managed elsewhere (another stack, the console): only its name is used.
+            cluster_arn = pulumi.Output.from_input(args.context).apply(
+                lambda ctx: ecs_cluster_arn(cluster, ctx)
+            )
+        else:
+            # The ECS agent joins the cluster named in ecs.config but creates only the cluster
+            # named "default" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/
+            # ecs-agent-config.html, ECS_CLUSTER): a named cluster must exist before hosts boot.
+            cluster_arn = aws.ecs.Cluster(
+                f"{name}-cluster",
+                name=cluster,
+                settings=[{"name": "containerInsights", "value": args.hosts.container_insights}],
+                opts=child(self),
+            ).arn
         role = aws.iam.Role(
             f"{name}-instance-role",
-            description=f"secrets-platform: ECS container instances of cluster {cluster}",
-            assume_role_policy=document(ec2_trust_policy, args.context),
+            path=args.role_path,
+            description=host_role_description(cluster),
+            assume_role_policy=document(ec2_trust_policy),
             opts=child(self),
         )
         aws.iam.RolePolicy(
@@ -70,11 +95,13 @@ class EcsHostHardening(pulumi.ComponentResource):
             opts=child(self),
         )
         self.launch_template_id = template.id
+        self.cluster_arn = cluster_arn
         self.instance_role_arn = role.arn
         self.instance_profile_arn = profile.arn
         self.register_outputs(
             {
                 "launchTemplateId": self.launch_template_id,
+                "clusterArn": self.cluster_arn,
                 "instanceRoleArn": self.instance_role_arn,
                 "instanceProfileArn": self.instance_profile_arn,
             }

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components._wiring import child, document, type_token
 from components.config import Writer
 from policies.context import AwsContext
-from policies.iam import writer_policy, writer_trust_policy
+from policies.iam import writer_policy, writer_role_description, writer_trust_policy
 
 
 @dataclass
@@ -19,6 +19,8 @@ class SecretWritersArgs:
     context: pulumi.Input[AwsContext]
     writers: Sequence[Writer]
     key_arn: pulumi.Input[str]
+    #: The IAM path of the roles (every role of the stack shares it; the key policy trusts it).
+    role_path: str
 
 
 class SecretWriters(pulumi.ComponentResource):
@@ -33,11 +35,13 @@ class SecretWriters(pulumi.ComponentResource):
             namespaces = tuple(writer.namespaces)
             role = aws.iam.Role(
                 f"{name}-{writer.name}-role",
-                description=(
-                    f"secrets-platform: writes secrets under {', '.join(namespaces)}"
-                ),
-                assume_role_policy=pulumi.Output.json_dumps(
-                    writer_trust_policy(writer.principals)
+                path=args.role_path,
+                description=writer_role_description(namespaces),
+                assume_role_policy=document(
+                    lambda ctx, w=writer: writer_trust_policy(
+                        w.principals, w.sso_permission_sets, ctx
+                    ),
+                    args.context,
                 ),
                 tags={"secrets-platform:writer": writer.name},
                 opts=child(self),

@@ -13,7 +13,11 @@ import pulumi_aws as aws
 
 from components._wiring import child, document, type_token
 from policies.context import AwsContext
-from policies.iam import service_read_policy, service_trust_policy
+from policies.iam import (
+    service_read_policy,
+    service_role_description,
+    service_trust_policy,
+)
 
 
 @dataclass
@@ -22,6 +26,8 @@ class ServiceIdentityArgs:
     service: str
     secret_label: str
     key_arn: pulumi.Input[str]
+    #: The IAM path of the role (every role of the stack shares it; the key policy trusts it).
+    role_path: str
 
 
 class ServiceIdentity(pulumi.ComponentResource):
@@ -35,7 +41,8 @@ class ServiceIdentity(pulumi.ComponentResource):
         label = args.secret_label
         role = aws.iam.Role(
             f"{name}-role",
-            description=f"secrets-platform: ECS task role of {args.service}; reads /{label}/*",
+            path=args.role_path,
+            description=service_role_description(args.service, label),
             assume_role_policy=document(service_trust_policy, args.context),
             tags={"secrets-platform:service": args.service, "secrets-platform:label": label},
             opts=child(self),

@@ -52,9 +52,11 @@ def main() -> int:
                 print(f"step failed with exit status {result.returncode}", file=sys.stderr)
                 return result.returncode
             print()
-    print("$ python -m access_report Pulumi.dev.yaml   # what `pulumi up` would grant, offline")
+    # The prod example: SSO permission sets as writers, a key administrator, a non-default
+    # alias (what writers export as SECRETCTL_KMS_KEY) and a pending alert subscription.
+    print("$ python -m access_report Pulumi.prod.yaml   # what `pulumi up` would grant, offline")
     report = subprocess.run(
-        [sys.executable, "-m", "access_report", "Pulumi.dev.yaml"], capture_output=True, text=True
+        [sys.executable, "-m", "access_report", "Pulumi.prod.yaml"], capture_output=True, text=True
     )
     print(textwrap.indent((report.stdout + report.stderr).rstrip(), "  "))
     return report.returncode

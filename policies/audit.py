@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from policies.context import AwsContext, policy
 
-#: Changes that would let someone erase or shorten the audit record. Denied to every
-#: principal; the account root user can still remove the bucket policy (break glass).
-AUDIT_BUCKET_PROTECTED_ACTIONS = (
+#: Erasing the audit record: denied to every principal, always.
+AUDIT_RECORD_DELETE_ACTIONS = (
     "s3:BypassGovernanceRetention",
     "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
+    "s3:PutLifecycleConfiguration",
+)
+#: The bucket settings `pulumi up` manages (this policy, versioning, the object-lock default
+#: retention): denied to every principal but the deploying role, so a reviewed change (a new
+#: ``retentionDays``) goes through `pulumi up` and nothing else. Without a deploying role, no
+#: one but the account root user can change them: S3 lets the bucket owner's root user put
+#: and delete a bucket policy even when the policy denies it (https://docs.aws.amazon.com/
+#: AmazonS3/latest/API/API_PutBucketPolicy.html), which is the break-glass path.
+AUDIT_SETTINGS_ACTIONS = (
     "s3:PutBucketObjectLockConfiguration",
     "s3:PutBucketPolicy",
     "s3:PutBucketVersioning",
-    "s3:PutLifecycleConfiguration",
 )
+AUDIT_BUCKET_PROTECTED_ACTIONS = AUDIT_RECORD_DELETE_ACTIONS + AUDIT_SETTINGS_ACTIONS
 APP_AUDIT_PREFIX = "app-audit/"
 
 
@@ -25,11 +33,23 @@ def trail_arn(ctx: AwsContext, trail_name: str) -> str:
     return f"arn:{ctx.partition}:cloudtrail:{ctx.region}:{ctx.account}:trail/{trail_name}"
 
 
-def audit_bucket_policy(bucket: str, ctx: AwsContext, trail: str) -> dict:
+def audit_bucket_policy(
+    bucket: str, ctx: AwsContext, trail: str, deployer_role_arn: str | None = None
+) -> dict:
     """Bucket policy of the audit log bucket: only this account's trail ``trail`` (an ARN)
-    writes, TLS only, nothing deleted, and retention settings and this policy frozen."""
+    writes, TLS only, nothing deleted, and retention settings and this policy frozen for
+    everyone but ``deployer_role_arn`` (by ``aws:PrincipalArn``; None: for everyone)."""
     bucket_arn = f"arn:{ctx.partition}:s3:::{bucket}"
     from_trail = {"StringEquals": {"aws:SourceArn": trail}}
+    settings: dict = {
+        "Sid": "DenyChangingAuditSettings",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(AUDIT_SETTINGS_ACTIONS),
+        "Resource": bucket_arn,
+    }
+    if deployer_role_arn:
+        settings["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": deployer_role_arn}}
     return policy(
         {
             "Sid": "CloudTrailChecksAcl",
@@ -61,12 +81,13 @@ def audit_bucket_policy(bucket: str, ctx: AwsContext, trail: str) -> dict:
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },
         {
-            "Sid": "DenyTamperingWithAuditRecord",
+            "Sid": "DenyErasingAuditRecord",
             "Effect": "Deny",
             "Principal": {"AWS": "*"},
-            "Action": list(AUDIT_BUCKET_PROTECTED_ACTIONS),
+            "Action": list(AUDIT_RECORD_DELETE_ACTIONS),
             "Resource": [bucket_arn, f"{bucket_arn}/*"],
         },
+        settings,
     )
 
 

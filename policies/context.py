@@ -25,6 +25,11 @@ class AwsContext:
     def root_arn(self) -> str:
         return f"arn:{self.partition}:iam::{self.account}:root"
 
+    def role_arn(self, path_and_name: str) -> str:
+        """ARN (or ARN pattern) of a role of this account: ``/secrets-platform/dev/*`` gives
+        ``arn:aws:iam::<account>:role/secrets-platform/dev/*``."""
+        return f"arn:{self.partition}:iam::{self.account}:role/{path_and_name.lstrip('/')}"
+
     def parameter_arn(self, path: str) -> str:
         """ARN of an SSM parameter (or ARN pattern); ``path`` is given without its leading '/'.
 

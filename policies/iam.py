@@ -38,6 +38,9 @@ SSM_WRITE_ACTIONS = (
 )
 
 _ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
+#: Where IAM Identity Center puts the roles of permission sets, and how it names them.
+SSO_ROLE_PATH = "aws-reserved/sso.amazonaws.com"
+SSO_ROLE_PREFIX = "AWSReservedSSO_"
 
 
 def is_account_root(principal_arn: str) -> bool:
@@ -47,7 +50,9 @@ def is_account_root(principal_arn: str) -> bool:
 
 def service_trust_policy(ctx: AwsContext) -> dict:
     """Trust for a service's task role: ECS tasks of this account and region only
-    (``aws:SourceAccount`` and ``aws:SourceArn`` protect against the confused deputy)."""
+    (``aws:SourceAccount`` and ``aws:SourceArn`` protect against the confused deputy; ECS sends
+    both when it assumes a task role: https://docs.aws.amazon.com/AmazonECS/latest/
+    developerguide/task-iam-roles.html)."""
     return policy(
         {
             "Sid": "EcsTasksOfThisAccount",
@@ -62,6 +67,20 @@ def service_trust_policy(ctx: AwsContext) -> dict:
             },
         }
     )
+
+
+def service_role_description(service: str, label: str) -> str:
+    return f"secrets-platform: ECS task role of {service}; reads /{label}/*"
+
+
+def writer_role_description(namespaces: Sequence[str]) -> str:
+    if "*" in namespaces:
+        return "secrets-platform: writes every secret (namespace *)"
+    return "secrets-platform: writes secrets under " + ", ".join(f"/{ns}/*" for ns in namespaces)
+
+
+def host_role_description(cluster: str) -> str:
+    return f"secrets-platform: ECS container instances of cluster {cluster}"
 
 
 def service_read_policy(label: str, ctx: AwsContext, key_arn: str) -> dict:
@@ -88,9 +107,40 @@ def service_read_policy(label: str, ctx: AwsContext, key_arn: str) -> dict:
     )
 
 
-def writer_trust_policy(principals: Sequence[str]) -> dict:
-    """Trust for a writer role. An account root stands for every principal of that account,
-    so assuming through it requires MFA; named principals (SSO or CI roles, users) do not."""
+def sso_role_arn_patterns(ctx: AwsContext, permission_set: str) -> tuple[list[str], str]:
+    """The roles IAM Identity Center creates for ``permission_set`` in this account, as
+    ``aws:PrincipalArn`` patterns: (what matches, what must not match).
+
+    Identity Center names the role ``AWSReservedSSO_<permission set>_<unique suffix>`` under
+    ``/aws-reserved/sso.amazonaws.com/<region>/`` (no ``<region>/`` when the identity source is
+    in us-east-1), and the suffix changes whenever the permission set is provisioned again, so
+    the ARN itself cannot be named (https://docs.aws.amazon.com/singlesignon/latest/userguide/
+    referencingpermissionsets.html). The suffix holds no ``_``: a role of another permission
+    set whose name only starts with ``<permission set>_`` (``Billing`` and ``Billing_Admins``)
+    has one more ``_`` and is excluded by the second pattern."""
+    base = f"arn:{ctx.partition}:iam::{ctx.account}:role/{SSO_ROLE_PATH}"
+    role = f"{SSO_ROLE_PREFIX}{permission_set}_"
+    return [f"{base}/{role}*", f"{base}/*/{role}*"], f"{base}/*{role}*_*"
+
+
+def writer_trust_policy(
+    principals: Sequence[str], sso_permission_sets: Sequence[str], ctx: AwsContext
+) -> dict:
+    """Trust for a writer role.
+
+    - Named principals (CI roles, users) are trusted by ARN: IAM checks that they exist when
+      the policy is created.
+    - An account root stands for every principal of that account, so assuming through it
+      requires MFA. Sessions of IAM Identity Center never carry
+      ``aws:MultiFactorAuthPresent: true`` (they come from ``AssumeRoleWithSAML``, which has no
+      MFA support: https://docs.aws.amazon.com/IAM/latest/UserGuide/
+      id_credentials_sts-comparison.html), so SSO users use the next form.
+    - An SSO permission set is trusted by name: the account, narrowed by an ``aws:PrincipalArn``
+      condition to the permission set's roles (a condition, so no role must exist yet, and a
+      re-provisioned role with a new suffix still matches). MFA is then Identity Center's
+      sign-in policy. Because the principal is the account, the permission set's own policy
+      must also allow ``sts:AssumeRole`` on the writer role.
+    """
     roots = sorted(p for p in set(principals) if is_account_root(p))
     named = sorted(p for p in set(principals) if not is_account_root(p))
     statements: list[dict] = []
@@ -113,8 +163,22 @@ def writer_trust_policy(principals: Sequence[str]) -> dict:
                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
             }
         )
+    for index, permission_set in enumerate(sorted(set(sso_permission_sets)), start=1):
+        matches, longer_name = sso_role_arn_patterns(ctx, permission_set)
+        statements.append(
+            {
+                "Sid": f"SsoPermissionSet{index}",
+                "Effect": "Allow",
+                "Principal": {"AWS": ctx.root_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "ArnLike": {"aws:PrincipalArn": matches},
+                    "ArnNotLike": {"aws:PrincipalArn": longer_name},
+                },
+            }
+        )
     if not statements:
-        raise ValueError("a writer needs at least one principal")
+        raise ValueError("a writer needs at least one principal or SSO permission set")
     return policy(*statements)
 
 
@@ -153,15 +217,20 @@ def writer_policy(namespaces: Sequence[str], ctx: AwsContext, key_arn: str) -> d
     )
 
 
-def ec2_trust_policy(ctx: AwsContext) -> dict:
-    """Trust for the ECS container instance role: EC2 instances of this account."""
+def ec2_trust_policy() -> dict:
+    """Trust for the ECS container instance role: the EC2 service, as in AWS's own ECS
+    instance role (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/
+    instance_IAM_role.html). No ``aws:SourceAccount`` condition: AWS documents no such key
+    for EC2 assuming an instance role, and a condition on a key that is never sent would keep
+    every host from getting credentials. What keeps the role in this account is that only an
+    instance profile of this account can carry it, and attaching a profile to an instance
+    takes ``iam:PassRole`` on the role here."""
     return policy(
         {
-            "Sid": "Ec2InstancesOfThisAccount",
+            "Sid": "Ec2Instances",
             "Effect": "Allow",
             "Principal": {"Service": "ec2.amazonaws.com"},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account}},
         }
     )
 
@@ -184,6 +253,10 @@ ECS_AGENT_INSTANCE_ACTIONS = (
 ECS_AGENT_UNSCOPED_ACTIONS = ("ecs:DiscoverPollEndpoint",)
 
 
+def ecs_cluster_arn(cluster: str, ctx: AwsContext) -> str:
+    return f"arn:{ctx.partition}:ecs:{ctx.region}:{ctx.account}:cluster/{cluster}"
+
+
 def ecs_agent_policy(cluster: str, ctx: AwsContext) -> dict:
     """Only what the ECS agent needs to join ``cluster`` and run tasks. Image pulls and logs
     belong to each task's execution role, secrets to each service's task role: a process on
@@ -194,7 +267,7 @@ def ecs_agent_policy(cluster: str, ctx: AwsContext) -> dict:
             "Sid": "AgentOnItsCluster",
             "Effect": "Allow",
             "Action": list(ECS_AGENT_CLUSTER_ACTIONS),
-            "Resource": f"{ecs}:cluster/{cluster}",
+            "Resource": ecs_cluster_arn(cluster, ctx),
         },
         {
             "Sid": "AgentOnItsContainerInstances",

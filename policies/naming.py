@@ -13,6 +13,11 @@ _LABEL_RE = re.compile(LABEL_PATTERN)
 RESERVED_SEGMENT = "_chamber"
 MAX_LABEL_LENGTH = 900  # leaves room for '/<key>' under SSM's 1011-character name limit
 MAX_LEVELS = 14  # SSM allows 15 levels; one is the key
+#: IAM tag values are at most 256 characters, and every service role is tagged with its label.
+MAX_TAGGED_LABEL_LENGTH = 256
+#: Every role the platform creates lives under ``/secrets-platform/<stack>/``: the key policy
+#: denies use of the key to every principal outside that path.
+ROLE_PATH_ROOT = "secrets-platform"
 
 
 def label_problem(label: object) -> str | None:
@@ -39,3 +44,8 @@ def label_problem(label: object) -> str | None:
     if label.count("/") + 1 > MAX_LEVELS:
         return f"must have at most {MAX_LEVELS} segments (SSM allows 15 levels with the key)"
     return None
+
+
+def role_path(stack: str) -> str:
+    """The IAM path of every role a stack creates: ``/secrets-platform/<stack>/``."""
+    return f"/{ROLE_PATH_ROOT}/{stack}/"

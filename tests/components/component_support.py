@@ -1,5 +1,5 @@
-"""Run components under Pulumi mocks and read back what they registered (helpers for the
-component tests; the ``run`` fixture is in conftest.py)."""
+"""Helpers for the component tests (the ``run`` fixture is in conftest.py): components run
+through the one mocks harness, ``access_report.harness.run_components``."""
 
 from __future__ import annotations
 
@@ -7,20 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from access_report.harness import ProgramRun, run_under_mocks
-from components import current_context
+from access_report.harness import DEFAULT_ACCOUNT, DEFAULT_REGION, ProgramRun
 from policies.context import AwsContext
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
+ACCOUNT = DEFAULT_ACCOUNT
+REGION = DEFAULT_REGION
 CTX = AwsContext(account=ACCOUNT, region=REGION)
+#: The role path the tests give components (the program's is /secrets-platform/<stack>/).
+ROLE_PATH = "/secrets-platform/test/"
 
 Build = Callable[[Any], None]
-
-
-def run_components(build: Build) -> ProgramRun:
-    """Run ``build(context)`` under mocks; ``context`` is the provider's account and region."""
-    return run_under_mocks(lambda: build(current_context()), account=ACCOUNT, region=REGION)
 
 
 def doc(run: ProgramRun, name: str, field_name: str = "policy") -> dict[str, Any]:

@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import pytest
 
-from access_report.harness import ProgramRun
-from tests.components.component_support import Build, run_components
+from access_report.harness import ProgramRun, run_components
+from tests.components.component_support import Build
 
 
 @pytest.fixture

@@ -10,21 +10,79 @@ from components.config import (
     DEFAULT_ECS_AMI,
     Audit,
     ConfigError,
+    EcsHosts,
     Service,
+    Writer,
     decode_config,
     parse_config,
 )
+from policies.context import AwsContext
 
 SERVICES = [{"name": "api"}]
+ACCOUNT = "123456789012"
+CTX = AwsContext(account=ACCOUNT, region="ap-southeast-2")
 
 
 def test_defaults() -> None:
-    config = parse_config({"services": SERVICES})
+    config = parse_config({"services": SERVICES}, "dev")
     assert config.services == (Service("api", "api"),)
     assert config.kms_key_alias == "parameter_store_key"
     assert config.key_admins == () and config.writers == ()
     assert config.ecs_hosts is None
-    assert config.audit == Audit(enabled=True, retention_days=365, alert_email=None)
+    assert config.audit == Audit(
+        trail_name="secrets-platform-dev",
+        enabled=True,
+        retention_days=365,
+        alert_email=None,
+        deployer_role_arn=None,
+    )
+    assert config.role_path == "/secrets-platform/dev/"
+
+
+def test_writers_hosts_and_audit_options() -> None:
+    config = parse_config(
+        {
+            "services": SERVICES,
+            "writers": [
+                {"name": "sso", "ssoPermissionSets": ["Billing_Team"], "namespaces": ["api"]},
+                {
+                    "name": "both",
+                    "principals": [f"arn:aws:iam::{ACCOUNT}:root"],
+                    "ssoPermissionSets": ["BreakGlass"],
+                    "namespaces": ["*"],
+                },
+            ],
+            "ecsHosts": {
+                "clusterName": "prod",
+                "instanceType": "m6i.large",
+                "containerInsights": "enhanced",
+            },
+            "audit": {
+                "deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:role/ops/platform-deployer",
+                "trailName": "org.secrets_trail",
+            },
+        },
+        "prod",
+    )
+    assert config.writers == (
+        Writer("sso", (), ("api",), ("Billing_Team",)),
+        Writer("both", (f"arn:aws:iam::{ACCOUNT}:root",), ("*",), ("BreakGlass",)),
+    )
+    assert config.ecs_hosts == EcsHosts("prod", "m6i.large", container_insights="enhanced")
+    assert config.audit.deployer_role_arn == f"arn:aws:iam::{ACCOUNT}:role/ops/platform-deployer"
+    assert config.audit.trail_name == "org.secrets_trail"
+    existing = parse_config(
+        {
+            "services": SERVICES,
+            "ecsHosts": {
+                "clusterName": "shared",
+                "instanceType": "t3.small",
+                "existingCluster": True,
+            },
+        },
+        "dev",
+    )
+    assert existing.ecs_hosts is not None and existing.ecs_hosts.existing_cluster is True
 
 
 def test_shared_labels_and_hosts() -> None:
@@ -38,11 +96,14 @@ def test_shared_labels_and_hosts() -> None:
             "kmsKeyAlias": "alias/prod/key",
             "ecsHosts": {"clusterName": "prod", "instanceType": "t3.small"},
             "audit": {"enabled": False},
-        }
+        },
+        "dev",
     )
     assert config.labels == ("edge", "team/billing")
     assert config.kms_key_alias == "prod/key"
     assert config.ecs_hosts is not None and config.ecs_hosts.ami_id == DEFAULT_ECS_AMI
+    assert config.ecs_hosts.existing_cluster is False
+    assert config.ecs_hosts.container_insights == "disabled"
     assert config.audit.enabled is False
 
 
@@ -55,6 +116,13 @@ def test_decode_config_takes_only_our_namespace_and_parses_json() -> None:
     assert decode_config(raw) == {"services": [{"name": "api"}], "kmsKeyAlias": "k"}
     with pytest.raises(ConfigError, match="secrets-platform:services: is not valid"):
         decode_config({"secrets-platform:services": "[{"})
+
+
+SSO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_BillingEngineers_0123456789abcdef"
+
+
+def _writer(**fields: Any) -> dict[str, Any]:
+    return {"services": SERVICES, "writers": [{"name": "w", "namespaces": ["api"], **fields}]}
 
 
 BAD: list[tuple[str, dict[str, Any], str]] = [
@@ -184,7 +252,172 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"services": SERVICES, "kmsKeyAlias": "aws/ssm"},
         "secrets-platform:kmsKeyAlias: 'aws/ssm' must not start with 'aws/'",
     ),
+    (
+        "an SSO role by ARN (the old prod example)",
+        _writer(principals=[SSO_ROLE]),
+        f"secrets-platform:writers[0].principals[0]: '{SSO_ROLE}' is an IAM Identity Center "
+        "role, whose name changes when the permission set is provisioned again: list "
+        "'BillingEngineers' in ssoPermissionSets instead",
+    ),
+    (
+        "an SSO role by its full ARN",
+        _writer(
+            principals=[
+                f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                "AWSReservedSSO_Admin_abcdef0123456789"
+            ]
+        ),
+        "secrets-platform:writers[0].principals[0]: 'arn:aws:iam::123456789012:role/aws-reserved",
+    ),
+    (
+        "writer without principals or permission sets",
+        _writer(),
+        "secrets-platform:writers[0].principals: required: list IAM principal ARNs in "
+        "principals, IAM Identity Center permission sets in ssoPermissionSets, or both",
+    ),
+    (
+        "bad permission set name",
+        _writer(ssoPermissionSets=["Billing Engineers"]),
+        "secrets-platform:writers[0].ssoPermissionSets[0]: 'Billing Engineers' must be an IAM "
+        "Identity Center permission set name",
+    ),
+    (
+        "writer description over IAM's 1,000 characters",
+        {
+            "services": SERVICES,
+            "writers": [
+                {
+                    "name": "w",
+                    "principals": [f"arn:aws:iam::{ACCOUNT}:role/ci"],
+                    "namespaces": [f"team-{i:03d}/service" for i in range(60)],
+                }
+            ],
+        },
+        "secrets-platform:writers[0].namespaces: the role description listing them is 1,",
+    ),
+    (
+        "SSO key administrator",
+        {"services": SERVICES, "keyAdmins": [SSO_ROLE]},
+        "secrets-platform:keyAdmins[0]: '" + SSO_ROLE + "' is an IAM Identity Center role, "
+        "whose name changes when the permission set is provisioned again: an SSO permission "
+        "set administers the key through its own IAM policy",
+    ),
+    (
+        "the account as key administrator",
+        {"services": SERVICES, "keyAdmins": [f"arn:aws:iam::{ACCOUNT}:root"]},
+        "secrets-platform:keyAdmins[0]: 'arn:aws:iam::123456789012:root' is the account",
+    ),
+    (
+        "label over IAM's tag value limit",
+        {"services": [{"name": "api", "secretLabel": "a" * 257}]},
+        "secrets-platform:services[0].secretLabel: secret label is 257 characters: service "
+        "roles are tagged with their label and IAM tag values allow 256",
+    ),
+    (
+        "existingCluster not a boolean",
+        {"services": SERVICES,
+         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "existingCluster": "yes"}},
+        "secrets-platform:ecsHosts.existingCluster: 'yes' must be true or false",
+    ),
+    (
+        "unknown Container Insights mode",
+        {"services": SERVICES,
+         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "containerInsights": "on"}},
+        "secrets-platform:ecsHosts.containerInsights: 'on' must be one of disabled, enabled, "
+        "enhanced",
+    ),
+    (
+        "Container Insights on a cluster managed elsewhere",
+        {"services": SERVICES,
+         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "existingCluster": True,
+                      "containerInsights": "enabled"}},
+        "secrets-platform:ecsHosts.containerInsights: applies only to a cluster this stack "
+        "creates",
+    ),
+    (
+        "deployer that is not a role",
+        {"services": SERVICES,
+         "audit": {"deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:user/alice"}},
+        "secrets-platform:audit.deployerRoleArn: 'arn:aws:iam::123456789012:user/alice' must "
+        "be the ARN of the IAM role that runs `pulumi up`",
+    ),
+    (
+        "trail name CloudTrail refuses",
+        {"services": SERVICES, "audit": {"trailName": "audit--trail"}},
+        "secrets-platform:audit.trailName: 'audit--trail' must be 3-128 letters",
+    ),
 ]
+
+
+def test_a_stack_name_that_makes_a_bad_trail_name_says_how_to_fix_it() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({"services": SERVICES}, "-dev")
+    assert str(error.value).startswith(
+        "secrets-platform:audit.trailName (defaults to secrets-platform-<stack> for stack "
+        "'-dev'): 'secrets-platform--dev' must be 3-128 letters"
+    )
+    assert parse_config(
+        {"services": SERVICES, "audit": {"trailName": "platform-dev"}}, "-dev"
+    ).audit.trail_name == "platform-dev"
+
+
+def _principals(n: int) -> list[str]:
+    return [f"arn:aws:iam::{ACCOUNT}:role/ci-runner-{i:02d}" for i in range(n)]
+
+
+SIZES: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "writer trust policy over 2,048",
+        _writer(principals=_principals(45)),
+        "secrets-platform:writers[0]: the trust policy of writer 'w' would be 2,",
+    ),
+    (
+        "writer trust policy with too many permission sets",
+        _writer(ssoPermissionSets=[f"PermissionSet{i}" for i in range(5)]),
+        "secrets-platform:writers[0]: the trust policy of writer 'w' would be 2,",
+    ),
+    (
+        "writer policy over 10,240",
+        _writer(principals=_principals(1), namespaces=[f"n-{i:02d}" for i in range(60)]),
+        "secrets-platform:writers[0].namespaces: the policy of writer 'w' would be 11,252 "
+        "characters (without whitespace); AWS allows 10,240: split the namespaces over two "
+        "writers",
+    ),
+    (
+        "key policy over 32 KB",
+        {
+            "services": SERVICES,
+            "keyAdmins": [f"arn:aws:iam::{ACCOUNT}:role/key-admins/admin-{i:04d}-{'x' * 40}"
+                          for i in range(400)],
+        },
+        "secrets-platform:keyAdmins: the key policy would be 3",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"), [(v, m) for _, v, m in SIZES], ids=[case for case, _, _ in SIZES]
+)
+def test_documents_over_aws_limits_are_refused_with_the_key_to_change(
+    values: dict[str, Any], message: str
+) -> None:
+    """Measured as IAM counts (rendered JSON without whitespace, with the account and region
+    the stack deploys to); the same config without a context is not measured."""
+    with pytest.raises(ConfigError) as error:
+        parse_config(values, "dev", CTX)
+    assert str(error.value).startswith(message), str(error.value)
+    assert "AWS allows" in str(error.value) and "\n" not in str(error.value)
+    parse_config(values, "dev")
+
+
+def test_documents_just_under_the_limits_pass() -> None:
+    parse_config(_writer(principals=_principals(35)), "dev", CTX)
+    parse_config(_writer(ssoPermissionSets=[f"Set{i}" for i in range(4)]), "dev", CTX)
+    parse_config(
+        _writer(principals=_principals(1), namespaces=[f"n-{i:02d}" for i in range(50)]),
+        "dev",
+        CTX,
+    )
 
 
 @pytest.mark.parametrize(
@@ -192,6 +425,6 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
 )
 def test_bad_config_gets_one_message(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as error:
-        parse_config(values)
+        parse_config(values, "dev")
     assert str(error.value).startswith(message), str(error.value)
     assert "\n" not in str(error.value)

@@ -22,7 +22,7 @@ from policies.iam import (
     writer_trust_policy,
 )
 from policies.kms import secrets_key_policy
-from tests.components.component_support import CTX, doc
+from tests.components.component_support import CTX, ROLE_PATH, doc
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
 ADMIN = "arn:aws:iam::123456789012:role/admins"
@@ -35,8 +35,10 @@ def _types(run: ProgramRun) -> list[str]:
 def test_secrets_key(run: Callable[..., ProgramRun]) -> None:
     result = run(
         lambda ctx: SecretsKey(
-            "secrets-key", SecretsKeyArgs(context=ctx, alias="parameter_store_key",
-                                          key_admins=[ADMIN])
+            "secrets-key",
+            SecretsKeyArgs(
+                context=ctx, alias="parameter_store_key", role_path=ROLE_PATH, key_admins=[ADMIN]
+            ),
         )
     )
     assert sorted(_types(result)) == [
@@ -47,23 +49,38 @@ def test_secrets_key(run: Callable[..., ProgramRun]) -> None:
     key = result.named("secrets-key-key").inputs
     assert key["enableKeyRotation"] is True
     assert key["deletionWindowInDays"] >= 7
-    assert doc(result, "secrets-key-key") == secrets_key_policy(CTX, [ADMIN])
+    assert doc(result, "secrets-key-key") == secrets_key_policy(CTX, [ADMIN], ROLE_PATH)
     alias = result.named("secrets-key-alias").inputs
     assert alias["name"] == "alias/parameter_store_key"
     assert alias["targetKeyId"] == result.named("secrets-key-key").outputs["keyId"]
+
+
+def test_key_and_alias_are_protected(run: Callable[..., ProgramRun]) -> None:
+    """`pulumi destroy`, or a component renamed without an alias, must not schedule the key's
+    deletion (30 days later every secret would be unreadable): Pulumi refuses to delete or
+    replace a protected resource. The component itself and nothing else is protected."""
+    result = run(
+        lambda ctx: SecretsKey("secrets-key", SecretsKeyArgs(ctx, "k", role_path=ROLE_PATH))
+    )
+    protected = {r.name for r in result.resources if r.protect}
+    assert protected == {"secrets-key-key", "secrets-key-alias"}
+    assert {r.parent for r in result.resources if r.protect} == {"secrets-key"}
 
 
 def test_secrets_key_refuses_short_deletion_window(run: Callable[..., ProgramRun]) -> None:
     import pytest
 
     with pytest.raises(ValueError, match="7 to 30"):
-        run(lambda ctx: SecretsKey("k", SecretsKeyArgs(context=ctx, alias="a",
-                                                       deletion_window_days=6)))
+        run(
+            lambda ctx: SecretsKey(
+                "k", SecretsKeyArgs(ctx, "a", role_path=ROLE_PATH, deletion_window_days=6)
+            )
+        )
 
 
 def test_service_identity_is_three_resources(run: Callable[..., ProgramRun]) -> None:
     def build(ctx: Any) -> None:
-        ServiceIdentity("svc-nginx", ServiceIdentityArgs(ctx, "nginx", "edge", KEY))
+        ServiceIdentity("svc-nginx", ServiceIdentityArgs(ctx, "nginx", "edge", KEY, ROLE_PATH))
 
     result = run(build)
     assert sorted(_types(result)) == [
@@ -72,6 +89,8 @@ def test_service_identity_is_three_resources(run: Callable[..., ProgramRun]) -> 
         "secrets-platform:index:ServiceIdentity",
     ]
     role = result.named("svc-nginx-role")
+    assert role.inputs["path"] == ROLE_PATH
+    assert role.outputs["arn"] == f"arn:aws:iam::123456789012:role{ROLE_PATH}svc-nginx-role"
     assert doc(result, "svc-nginx-role", "assumeRolePolicy") == service_trust_policy(CTX)
     policy = result.named("svc-nginx-read-secrets")
     assert policy.inputs["role"] == role.id
@@ -94,20 +113,22 @@ def test_secret_writers(run: Callable[..., ProgramRun]) -> None:
     writers = [
         Writer("engineers", ("arn:aws:iam::123456789012:root",), ("*",)),
         Writer("ci", ("arn:aws:iam::123456789012:role/ci",), ("api", "edge")),
+        Writer("billing", (), ("team/billing",), ("BillingEngineers",)),
     ]
 
     def build(ctx: Any) -> None:
-        SecretWriters("writers", SecretWritersArgs(ctx, writers, KEY))
+        SecretWriters("writers", SecretWritersArgs(ctx, writers, KEY, ROLE_PATH))
 
     result = run(build)
     assert sorted(_types(result)) == sorted(
         ["secrets-platform:index:SecretWriters"]
-        + ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"] * 2
+        + ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"] * 3
     )
     for writer in writers:
         role = result.named(f"writers-{writer.name}-role")
+        assert role.inputs["path"] == ROLE_PATH
         assert doc(result, role.name, "assumeRolePolicy") == writer_trust_policy(
-            writer.principals
+            writer.principals, writer.sso_permission_sets, CTX
         )
         policy = result.named(f"writers-{writer.name}-write-secrets")
         assert policy.inputs["role"] == role.id
@@ -116,3 +137,8 @@ def test_secret_writers(run: Callable[..., ProgramRun]) -> None:
     assert engineers_trust["Statement"][0]["Condition"] == {
         "Bool": {"aws:MultiFactorAuthPresent": "true"}
     }
+    billing_trust = doc(result, "writers-billing-role", "assumeRolePolicy")
+    assert [st["Sid"] for st in billing_trust["Statement"]] == ["SsoPermissionSet1"]
+    assert result.named("writers-billing-role").inputs["description"] == (
+        "secrets-platform: writes secrets under /team/billing/*"
+    )

@@ -17,16 +17,18 @@ from policies.audit import (
 )
 from policies.host_hardening import render_user_data
 from policies.iam import ec2_trust_policy, ecs_agent_policy
-from tests.components.component_support import CTX, doc
+from tests.components.component_support import CTX, ROLE_PATH, doc
 
 EXTRA = "arn:aws:iam::123456789012:policy/extra"
+CLUSTER = "aws:ecs/cluster:Cluster"
+DEPLOYER = "arn:aws:iam::123456789012:role/platform-deployer"
 
 
 def test_ecs_host_hardening(run: Callable[..., ProgramRun]) -> None:
-    hosts = EcsHosts(cluster_name="prod", instance_type="m6i.large")
+    hosts = EcsHosts(cluster_name="prod", instance_type="m6i.large", container_insights="enabled")
 
     def build(ctx: Any) -> None:
-        EcsHostHardening("ecs-hosts", EcsHostHardeningArgs(ctx, hosts, [EXTRA]))
+        EcsHostHardening("ecs-hosts", EcsHostHardeningArgs(ctx, hosts, ROLE_PATH, [EXTRA]))
 
     result = run(build)
     lt = result.named("ecs-hosts-launch-template").inputs
@@ -44,11 +46,35 @@ def test_ecs_host_hardening(run: Callable[..., ProgramRun]) -> None:
     assert lt["iamInstanceProfile"] == {"arn": profile.outputs["arn"]}
     role = result.named("ecs-hosts-instance-role")
     assert profile.inputs["role"] == role.outputs["name"]
-    assert doc(result, role.name, "assumeRolePolicy") == ec2_trust_policy(CTX)
+    assert role.inputs["path"] == ROLE_PATH
+    assert doc(result, role.name, "assumeRolePolicy") == ec2_trust_policy()
     assert doc(result, "ecs-hosts-ecs-agent") == ecs_agent_policy("prod", CTX)
     attachment = result.named("ecs-hosts-extra-policy-0").inputs
     assert attachment == {"role": role.outputs["name"], "policyArn": EXTRA}
-    assert len(result.resources) == 6
+    # The agent joins the cluster named in ecs.config but never creates a named cluster.
+    cluster = result.named("ecs-hosts-cluster")
+    assert cluster.type == CLUSTER
+    assert cluster.inputs == {
+        "name": "prod",
+        "settings": [{"name": "containerInsights", "value": "enabled"}],
+    }
+    assert len(result.resources) == 7
+
+
+def test_ecs_hosts_on_an_existing_cluster_create_no_cluster(
+    run: Callable[..., ProgramRun],
+) -> None:
+    hosts = EcsHosts(cluster_name="shared", instance_type="t3.small", existing_cluster=True)
+    outputs: dict[str, Any] = {}
+
+    def build(ctx: Any) -> None:
+        component = EcsHostHardening("ecs-hosts", EcsHostHardeningArgs(ctx, hosts, ROLE_PATH))
+        component.cluster_arn.apply(lambda arn: outputs.update(arn=arn))
+
+    result = run(build)
+    assert not result.of_type(CLUSTER)
+    assert outputs["arn"] == "arn:aws:ecs:us-east-1:123456789012:cluster/shared"
+    assert doc(result, "ecs-hosts-ecs-agent") == ecs_agent_policy("shared", CTX)
 
 
 def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
@@ -56,7 +82,7 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
         AuditTrail(
             "audit",
             AuditTrailArgs(ctx, "secrets-platform-prod", retention_days=400,
-                           alert_email="sec@example.com"),
+                           alert_email="sec@example.com", deployer_role_arn=DEPLOYER),
         )
 
     result = run(build)
@@ -75,7 +101,7 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
     assert all(pab[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
                                         "ignorePublicAcls", "restrictPublicBuckets"))
     trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/secrets-platform-prod"
-    assert doc(result, "audit-logs-policy") == audit_bucket_policy(name, CTX, trail_arn)
+    assert doc(result, "audit-logs-policy") == audit_bucket_policy(name, CTX, trail_arn, DEPLOYER)
     trail = result.named("audit-trail")
     assert trail.outputs["arn"] == trail_arn  # the ARN the bucket policy names
     assert {k: trail.inputs[k] for k in (
@@ -100,6 +126,22 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
     subscription = result.named("audit-alerts-email").inputs
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "sec@example.com")
     assert doc(result, "audit-log-writers") == audit_log_writers_policy(name, CTX)
+
+
+def test_destroy_keeps_the_bucket_with_every_protection(run: Callable[..., ProgramRun]) -> None:
+    """The bucket is kept on `pulumi destroy` (its objects are locked), so whatever protects it
+    is kept too: a kept audit bucket without Block Public Access or encryption is worse than
+    none."""
+    result = run(lambda ctx: AuditTrail("audit", AuditTrailArgs(ctx, "t")))
+    kept = {r.name for r in result.resources if r.retain_on_delete}
+    assert kept == {
+        "audit-logs",
+        "audit-logs-public-access",
+        "audit-logs-versioning",
+        "audit-logs-object-lock",
+        "audit-logs-encryption",
+        "audit-logs-policy",
+    }
 
 
 def test_audit_trail_without_email_has_no_subscription(run: Callable[..., ProgramRun]) -> None:

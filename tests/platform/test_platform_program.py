@@ -12,6 +12,7 @@ import pulumi
 import pytest
 
 from access_report import access_report, build_report, run_program, run_stack_file
+from access_report.model import ASSUME, ECS_TASKS, READ, WRITE
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "Pulumi.dev.yaml"
@@ -43,16 +44,19 @@ def test_dev_resources_and_exports(dev) -> None:  # type: ignore[no-untyped-def]
     assert counts["aws:iam/role:Role"] == 5 + 2 + 1
     assert counts["aws:iam/rolePolicy:RolePolicy"] == 5 + 2 + 1
     assert counts["aws:sns/topicSubscription:TopicSubscription"] == 0
-    # services 5 x 3, key (component, key, alias), writers 1 + 2 x 2, hosts (component, role,
-    # agent policy, audit-writer attachment, profile, template), audit 13 (no email)
-    assert sum(counts.values()) == 5 * 3 + 3 + (1 + 2 * 2) + 6 + 13
+    assert counts["aws:ecs/cluster:Cluster"] == 1
+    # services 5 x 3, key (component, key, alias), writers 1 + 2 x 2, hosts (component,
+    # cluster, role, agent policy, audit-writer attachment, profile, template), audit 13
+    assert sum(counts.values()) == 5 * 3 + 3 + (1 + 2 * 2) + 7 + 13
     assert dev.account == "111111111111" and dev.region == "us-east-1"
     exports = dev.exports
     assert set(exports) == {
-        "kmsKeyArn", "kmsKeyAlias", "serviceRoleArns", "writerRoleArns", "launchTemplateId",
-        "auditBucketName", "trailArn", "auditLogWritersPolicyArn",
+        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns",
+        "launchTemplateId", "ecsClusterArn", "auditBucketName", "trailArn",
+        "auditLogWritersPolicyArn",
     }
-    assert exports["kmsKeyAlias"] == "alias/parameter_store_key"
+    assert exports["kmsKeyAlias"] == exports["secretctlKmsKey"] == "alias/parameter_store_key"
+    assert exports["ecsClusterArn"] == "arn:aws:ecs:us-east-1:111111111111:cluster/dev"
     assert exports["kmsKeyArn"].startswith("arn:aws:kms:us-east-1:111111111111:key/")
     assert set(exports["serviceRoleArns"]) == {"api", "worker", "nginx", "haproxy", "billing-api"}
     assert set(exports["writerRoleArns"]) == {"engineers", "ci-api"}
@@ -66,11 +70,88 @@ def test_prod_resources_and_exports(prod) -> None:  # type: ignore[no-untyped-de
     assert counts[f"{COMPONENT}ServiceIdentity"] == 6
     assert counts["aws:iam/role:Role"] == 6 + 3 + 1
     assert counts["aws:sns/topicSubscription:TopicSubscription"] == 1
-    assert sum(counts.values()) == 6 * 3 + 3 + (1 + 3 * 2) + 6 + 14  # audit: + email
+    assert sum(counts.values()) == 6 * 3 + 3 + (1 + 3 * 2) + 7 + 14  # audit: + email
     assert prod.exports["kmsKeyAlias"] == "alias/prod/parameter_store_key"
+    # writers of a stack with a non-default alias must point secretctl at it
+    assert prod.exports["secretctlKmsKey"] == "alias/prod/parameter_store_key"
+    # the email subscription waits for its confirmation link
+    assert prod.exports["alertSubscriptionPending"] is True
+    assert prod.named("ecs-hosts-cluster").inputs["settings"] == [
+        {"name": "containerInsights", "value": "enabled"}
+    ]
     assert prod.exports["launchTemplateId"]
     assert prod.named("ecs-hosts-launch-template").inputs["imageId"] == "ami-0123456789abcdef0"
     assert prod.named("audit-logs-object-lock").inputs["rule"]["defaultRetention"]["days"] == 400
+
+
+def test_every_role_lives_under_the_stack_path(dev, prod) -> None:  # type: ignore[no-untyped-def]
+    """The key policy lets no principal outside /secrets-platform/<stack>/ use the key, so
+    every role the program creates must be there (and nothing else is)."""
+    for run in (dev, prod):
+        path = f"/secrets-platform/{run.stack}/"
+        roles = run.of_type("aws:iam/role:Role")
+        assert {r.inputs["path"] for r in roles} == {path}
+        key_policy = run.policy("secrets-key-key")
+        (deny,) = [
+            st for st in key_policy["Statement"] if st["Sid"] == "DenyUseByAnyoneButPlatformRoles"
+        ]
+        pattern = deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+        assert pattern == f"arn:aws:iam::{run.account}:role{path}*"
+        assert all(r.outputs["arn"].startswith(pattern[:-1]) for r in roles)
+
+
+def test_the_key_survives_destroy_and_renames(prod) -> None:  # type: ignore[no-untyped-def]
+    """Protected key and alias; and every child is named after its component, so renaming a
+    component with `aliases=[Alias(name=old)]` carries its children along (Pulumi derives a
+    child's alias by swapping the parent's name at the start of the child's)."""
+    assert {r.name for r in prod.resources if r.protect} == {
+        "secrets-key-key", "secrets-key-alias"
+    }
+    components = {r.name for r in prod.resources if r.type.startswith(COMPONENT)}
+    children = [r for r in prod.resources if r.parent in components]
+    assert len(children) == len(prod.resources) - len(components)
+    assert all(r.name.startswith(f"{r.parent}-") for r in children)
+
+
+def test_example_stacks_name_only_principals_that_can_exist(dev, prod) -> None:  # type: ignore[no-untyped-def]
+    """No writer trusts an Identity Center role by ARN (it changes on re-provisioning, and
+    IAM refuses a missing principal); prod's break-glass and billing team are permission sets."""
+    for run in (dev, prod):
+        for role in run.of_type("aws:iam/role:Role"):
+            assert "AWSReservedSSO_" not in json.dumps(
+                [st.get("Principal") for st in json.loads(role.inputs["assumeRolePolicy"])
+                 ["Statement"]]
+            )
+    report = build_report(prod)
+    assert {g.who for g in report.access.grants if g.what == "writer:break-glass"} == {
+        "sso:BreakGlass"
+    }
+    assert report.access.must_exist == (
+        "arn:aws:iam::222222222222:role/ci-deploy",
+        "arn:aws:iam::222222222222:role/security-key-admins",
+    )
+
+
+def test_access_model_agrees_with_the_documents(dev, prod) -> None:  # type: ignore[no-untyped-def]
+    """The config-level model (what a diff will compare) says what the policy documents grant:
+    the same reads, writes and trusted principals for every role."""
+    for run in (dev, prod):
+        report = build_report(run)
+        grants = set(report.access.grants)
+        roles = {f"{r.kind.replace('host', 'hosts')}:{r.name}": r for r in report.roles}
+        for name, role in roles.items():
+            if role.kind == "host":
+                continue
+            modelled_reads = {g.what for g in grants if g.who == name and g.can == READ}
+            modelled_writes = {g.what for g in grants if g.who == name and g.can == WRITE}
+            assert modelled_reads == {r for r in role.reads if r.endswith("*")}, name
+            assert modelled_writes == {w for w in role.writes if w.endswith("*")}, name
+            trusted = {g.who for g in grants if g.what == name and g.can == ASSUME}
+            for who in trusted:
+                shown = who.removeprefix("sso:")
+                assert any(shown in line for line in role.trusted), (name, who)
+            assert len(trusted) == len(role.trusted), (name, role.trusted)
+        assert all(g.who == ECS_TASKS for g in grants if g.what.startswith("service:"))
 
 
 def test_every_service_is_three_resources(prod) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +190,9 @@ def test_no_duplicate_resource_names(dev, prod) -> None:  # type: ignore[no-unty
 def test_minimal_config_has_no_optional_parts() -> None:
     run = run_program({"secrets-platform:services": json.dumps([{"name": "api"}]),
                        "secrets-platform:audit": json.dumps({"enabled": False})})
-    assert set(run.exports) == {"kmsKeyArn", "kmsKeyAlias", "serviceRoleArns", "writerRoleArns"}
+    assert set(run.exports) == {
+        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns"
+    }
     assert run.exports["writerRoleArns"] == {}
     assert len(run.resources) == 3 + 3
 
@@ -151,6 +234,19 @@ def test_report_prints_the_access_matrix() -> None:
     assert "ECS_AWSVPC_BLOCK_IMDS=true" in text
     assert "iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP" in text
     assert "rule state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" in text
+    assert "writers: secretctl uses alias/parameter_store_key by default" in text
+    assert "changed only by: arn:aws:iam::111111111111:role/platform-deployer" in text
+    assert "cluster/dev (created by this stack, Container Insights disabled)" in text
+    assert "arn:aws:iam::111111111111:root  assume  writer:engineers  [with MFA" in text
+    assert "Must exist before `pulumi up`" in text
+
+
+def test_report_tells_writers_the_key_and_that_alerts_wait_for_confirmation() -> None:
+    text = access_report(PROD)
+    assert "export SECRETCTL_KMS_KEY=alias/prod/parameter_store_key" in text
+    assert "the email subscription is PENDING until the link AWS mails is clicked" in text
+    assert "alertSubscriptionPending: true" in text
+    assert "sso:BillingEngineers  assume  writer:billing-team" in text
 
 
 def test_report_command(tmp_path: Path) -> None:
@@ -159,6 +255,9 @@ def test_report_command(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
     assert report["stack"] == "prod" and report["account"] == "222222222222"
+    assert report["secretctl_kms_key"] == "alias/prod/parameter_store_key"
+    assert {"who": "sso:BreakGlass", "can": "assume", "what": "writer:break-glass",
+            "condition": "its policy allows sts:AssumeRole"} in report["access"]["grants"]
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text(
         "config:\n  secrets-platform:services:\n    - name: api\n      secretLabel: /api\n"

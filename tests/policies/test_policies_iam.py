@@ -12,7 +12,9 @@ from policies.iam import (
     is_account_root,
     service_read_policy,
     service_trust_policy,
+    sso_role_arn_patterns,
     writer_policy,
+    writer_role_description,
     writer_trust_policy,
 )
 
@@ -81,7 +83,7 @@ def test_multi_segment_label_has_one_slash_and_no_sibling_prefix() -> None:
 def test_writer_trust_requires_mfa_for_account_roots_only() -> None:
     root = "arn:aws:iam::111111111111:root"
     ci = "arn:aws:iam::111111111111:role/ci"
-    statements = _by_sid(writer_trust_policy([ci, root, ci]))
+    statements = _by_sid(writer_trust_policy([ci, root, ci], [], CTX))
     assert statements["NamedPrincipals"] == {
         "Sid": "NamedPrincipals",
         "Effect": "Allow",
@@ -92,9 +94,50 @@ def test_writer_trust_requires_mfa_for_account_roots_only() -> None:
     assert statements["AccountPrincipalsWithMfa"]["Condition"] == {
         "Bool": {"aws:MultiFactorAuthPresent": "true"}
     }
-    assert set(_by_sid(writer_trust_policy([ci]))) == {"NamedPrincipals"}
-    with pytest.raises(ValueError):
-        writer_trust_policy([])
+    assert set(_by_sid(writer_trust_policy([ci], [], CTX))) == {"NamedPrincipals"}
+    with pytest.raises(ValueError, match="principal or SSO permission set"):
+        writer_trust_policy([], [], CTX)
+
+
+def test_sso_permission_sets_are_trusted_by_name_through_the_account() -> None:
+    """No role ARN (its suffix changes on re-provisioning; IAM refuses a missing principal):
+    the account, narrowed to the permission set's Identity Center roles in both path forms,
+    and never a permission set whose name merely starts with ``<name>_``."""
+    statements = _by_sid(writer_trust_policy([], ["Billing", "Break_Glass", "Billing"], CTX))
+    assert set(statements) == {"SsoPermissionSet1", "SsoPermissionSet2"}
+    sso = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com"
+    billing = statements["SsoPermissionSet1"]
+    assert billing == {
+        "Sid": "SsoPermissionSet1",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {
+            "ArnLike": {
+                "aws:PrincipalArn": [
+                    f"{sso}/AWSReservedSSO_Billing_*",
+                    f"{sso}/*/AWSReservedSSO_Billing_*",
+                ]
+            },
+            "ArnNotLike": {"aws:PrincipalArn": f"{sso}/*AWSReservedSSO_Billing_*_*"},
+        },
+    }
+    assert statements["SsoPermissionSet2"]["Condition"]["ArnNotLike"] == {
+        "aws:PrincipalArn": f"{sso}/*AWSReservedSSO_Break_Glass_*_*"
+    }
+    assert sso_role_arn_patterns(CTX, "Billing") == (
+        billing["Condition"]["ArnLike"]["aws:PrincipalArn"],
+        billing["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+    )
+
+
+def test_writer_role_descriptions() -> None:
+    assert writer_role_description(["api", "team/x"]) == (
+        "secrets-platform: writes secrets under /api/*, /team/x/*"
+    )
+    assert writer_role_description(["*", "api"]) == (
+        "secrets-platform: writes every secret (namespace *)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,9 +199,15 @@ def test_only_describe_parameters_uses_star_in_writer_policy() -> None:
 
 
 def test_ec2_trust_and_ecs_agent_policy() -> None:
-    (trust,) = ec2_trust_policy(CTX)["Statement"]
-    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # As AWS's own ECS instance role: EC2 sends no aws:SourceAccount to condition on.
+    assert ec2_trust_policy()["Statement"] == [
+        {
+            "Sid": "Ec2Instances",
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
     statements = _by_sid(ecs_agent_policy("prod", CTX))
     ecs = "arn:aws:ecs:us-east-1:123456789012"
     assert statements["AgentOnItsCluster"]["Resource"] == f"{ecs}:cluster/prod"

@@ -14,6 +14,9 @@ from policies.kms import secrets_key_policy
 
 CTX = AwsContext(account="123456789012", region="eu-west-1")
 ADMIN = "arn:aws:iam::123456789012:role/key-admins"
+PATH = "/secrets-platform/prod/"
+ROLES = "arn:aws:iam::123456789012:role"
+DEPLOYER = f"{ROLES}/platform-deployer"
 
 
 def _by_sid(document: dict) -> dict[str, dict]:
@@ -22,18 +25,21 @@ def _by_sid(document: dict) -> dict[str, dict]:
 
 
 def test_key_policy_statements() -> None:
-    statements = _by_sid(secrets_key_policy(CTX, [ADMIN, ADMIN]))
+    statements = _by_sid(secrets_key_policy(CTX, [ADMIN, ADMIN], PATH))
     assert set(statements) == {
         "AccountRootKeepsKeyManageable",
         "KeyAdministratorsManageWithoutUse",
         "DenyUseOutsideParameterStore",
+        "DenyUseByAnyoneButPlatformRoles",
     }
     root = statements["AccountRootKeepsKeyManageable"]
     assert root["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     assert (root["Effect"], root["Action"], root["Resource"]) == ("Allow", "kms:*", "*")
     admins = statements["KeyAdministratorsManageWithoutUse"]
     assert admins["Principal"] == {"AWS": [ADMIN]}
-    assert "kms:PutKeyPolicy" in admins["Action"] and "kms:ScheduleKeyDeletion" in admins["Action"]
+    assert "kms:ScheduleKeyDeletion" in admins["Action"] and "kms:DisableKey" in admins["Action"]
+    # with PutKeyPolicy an administrator could write itself a Decrypt grant
+    assert not any(a.startswith("kms:Put") for a in admins["Action"])
     crypto = {"kms:Encrypt", "kms:Decrypt", "kms:CreateGrant", "kms:RetireGrant"}
     assert not crypto & set(admins["Action"])
     assert not any(a.startswith(("kms:ReEncrypt", "kms:GenerateDataKey")) for a in admins["Action"])
@@ -50,10 +56,18 @@ def test_key_policy_statements() -> None:
     assert deny["Condition"] == {
         "StringNotEquals": {"kms:ViaService": "ssm.eu-west-1.amazonaws.com"}
     }
+    outsiders = statements["DenyUseByAnyoneButPlatformRoles"]
+    assert {k: v for k, v in outsiders.items() if k != "Sid"} == {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": deny["Action"],
+        "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": f"{ROLES}/secrets-platform/prod/*"}},
+    }
 
 
 def test_key_policy_without_admins_has_no_admin_statement() -> None:
-    assert "KeyAdministratorsManageWithoutUse" not in _by_sid(secrets_key_policy(CTX, []))
+    assert "KeyAdministratorsManageWithoutUse" not in _by_sid(secrets_key_policy(CTX, [], PATH))
 
 
 def test_audit_bucket_policy() -> None:
@@ -75,20 +89,42 @@ def test_audit_bucket_policy() -> None:
     tls = statements["DenyInsecureTransport"]
     assert (tls["Effect"], tls["Action"]) == ("Deny", "s3:*")
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    tamper = statements["DenyTamperingWithAuditRecord"]
-    assert tamper["Effect"] == "Deny" and tamper["Principal"] == {"AWS": "*"}
-    assert "Condition" not in tamper
-    assert set(tamper["Resource"]) == {"arn:aws:s3:::logs", "arn:aws:s3:::logs/*"}
-    assert {
+    erase = statements["DenyErasingAuditRecord"]
+    assert erase["Effect"] == "Deny" and erase["Principal"] == {"AWS": "*"}
+    assert "Condition" not in erase
+    assert set(erase["Resource"]) == {"arn:aws:s3:::logs", "arn:aws:s3:::logs/*"}
+    assert set(erase["Action"]) == {
+        "s3:BypassGovernanceRetention",
         "s3:DeleteObject",
         "s3:DeleteObjectVersion",
         "s3:DeleteBucket",
-        "s3:PutBucketPolicy",
         "s3:DeleteBucketPolicy",
         "s3:PutLifecycleConfiguration",
-        "s3:PutBucketVersioning",
-        "s3:PutBucketObjectLockConfiguration",
-    } <= set(tamper["Action"])
+    }
+    settings = statements["DenyChangingAuditSettings"]
+    assert settings == {
+        "Sid": "DenyChangingAuditSettings",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": [
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketVersioning",
+        ],
+        "Resource": "arn:aws:s3:::logs",
+    }
+
+
+def test_only_the_deployer_changes_the_audit_settings() -> None:
+    """`pulumi up` must be able to change the policy and retention later (a new retentionDays,
+    a renamed stack): the deploying role is exempt by aws:PrincipalArn, a condition, so the
+    role need not exist when the policy is written. Erasing stays denied to it too."""
+    trail = trail_arn(CTX, "t")
+    statements = _by_sid(audit_bucket_policy("logs", CTX, trail, DEPLOYER))
+    assert statements["DenyChangingAuditSettings"]["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": DEPLOYER}
+    }
+    assert "Condition" not in statements["DenyErasingAuditRecord"]
 
 
 def test_audit_log_writers_is_put_object_under_app_audit_only() -> None:

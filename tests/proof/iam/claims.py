@@ -51,7 +51,8 @@ KMS_NEVER_FOR_ROLES = (
     "kms:ReEncryptTo",
     "kms:CreateGrant",
 )
-#: Key management: for the account and the key administrators, never for service or writer roles.
+#: Key management: for the account and the key administrators, never for service or writer
+#: roles. Key administrators may do all of it but change the key policy.
 KMS_MANAGEMENT = (
     "kms:DisableKey",
     "kms:EnableKey",
@@ -63,6 +64,15 @@ KMS_MANAGEMENT = (
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
 )
+#: Changing who may use the key: only through the account statement (IAM permissions of
+#: whoever runs `pulumi up`), never by a key administrator.
+KMS_POLICY_CHANGE = ("kms:PutKeyPolicy",)
+KEY_ADMINISTRATION = tuple(a for a in KMS_MANAGEMENT if a not in KMS_POLICY_CHANGE)
+
+#: Where the Identity Center roles of a permission set live, written down from AWS's
+#: documentation (https://docs.aws.amazon.com/singlesignon/latest/userguide/
+#: referencingpermissionsets.html), not from ``policies``.
+SSO_PATH = "aws-reserved/sso.amazonaws.com"
 
 #: A region other than any stack's, for ``kms:ViaService`` values of another region.
 OTHER_REGION = "ap-southeast-2"

@@ -1,5 +1,6 @@
 """The matrix stack as the proof sees it: the real program run under Pulumi's mocks, and every
-identity policy, trust policy and the key policy it emitted, tied to the role they belong to.
+identity policy, trust policy and the key policy it emitted, tied to the role they belong to
+(by the harness's ``ProgramRun.roles``, which refuses anything it cannot tie).
 
 The expectations (which labels and namespaces each identity should reach) come from the stack
 config file itself, read here with plain YAML, never from ``policies`` or ``components``: a
@@ -16,18 +17,21 @@ from typing import Any
 
 import yaml
 
-from access_report.harness import ProgramRun, RecordedResource, run_stack_file
+from access_report.harness import (
+    KMS_KEY,
+    ProgramRun,
+    RecordedResource,
+    RoleDocuments,
+    UnmodelledResource,
+    run_stack_file,
+)
 from tests.proof.iam.evaluator import ContextValue, NamedPolicy, Request
 
 HERE = Path(__file__).resolve().parent
 MATRIX_STACK = HERE / "Pulumi.matrix.yaml"
 NS = "secrets-platform"
-
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-MANAGED_POLICY = "aws:iam/policy:Policy"
-KMS_KEY = "aws:kms/key:Key"
+#: Where the stack's roles live, written down here (not taken from ``policies``).
+ROLE_PATH = "secrets-platform/matrix/"
 
 
 def default_key_policy(account: str) -> dict[str, Any]:
@@ -70,6 +74,7 @@ class WriterSpec:
     name: str
     principals: tuple[str, ...]
     namespaces: tuple[str, ...]
+    sso_permission_sets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class StackSpec:
     services: tuple[ServiceSpec, ...]
     writers: tuple[WriterSpec, ...]
     key_admins: tuple[str, ...]
+    deployer_role_arn: str
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -93,7 +99,12 @@ def read_spec(stack_file: Path = MATRIX_STACK) -> StackSpec:
         ServiceSpec(s["name"], s.get("secretLabel", s["name"])) for s in config[f"{NS}:services"]
     )
     writers = tuple(
-        WriterSpec(w["name"], tuple(w["principals"]), tuple(w["namespaces"]))
+        WriterSpec(
+            w["name"],
+            tuple(w.get("principals", [])),
+            tuple(w["namespaces"]),
+            tuple(w.get("ssoPermissionSets", [])),
+        )
         for w in config.get(f"{NS}:writers", [])
     )
     return StackSpec(
@@ -102,11 +113,8 @@ def read_spec(stack_file: Path = MATRIX_STACK) -> StackSpec:
         services=services,
         writers=writers,
         key_admins=tuple(config.get(f"{NS}:keyAdmins", [])),
+        deployer_role_arn=config[f"{NS}:audit"]["deployerRoleArn"],
     )
-
-
-class UnmodelledResource(AssertionError):
-    """The program emitted an IAM role or policy the proof does not know how to judge."""
 
 
 @dataclass(frozen=True)
@@ -229,41 +237,18 @@ def build_stack(run: ProgramRun, spec: StackSpec) -> Stack:
     exports = run.exports
     service_arns: dict[str, str] = dict(exports["serviceRoleArns"])
     writer_arns: dict[str, str] = dict(exports["writerRoleArns"])
-    roles = run.of_type(ROLE)
-    by_id = {r.id: r for r in roles}
-    managed = {r.outputs["arn"]: r for r in run.of_type(MANAGED_POLICY)}
 
-    policies: dict[str, list[NamedPolicy]] = {r.id: [] for r in roles}
-    for rp in run.of_type(ROLE_POLICY):
-        role_id = rp.inputs.get("role")
-        if role_id not in by_id:
-            raise UnmodelledResource(f"inline policy {rp.name} is on an unknown role {role_id!r}")
-        policies[role_id].append(NamedPolicy(rp.name, "identity", _policy(rp)))
-    for att in run.of_type(ROLE_POLICY_ATTACHMENT):
-        role_id, arn = att.inputs.get("role"), att.inputs.get("policyArn")
-        if role_id not in by_id:
-            raise UnmodelledResource(f"attachment {att.name} is on an unknown role {role_id!r}")
-        if arn not in managed:
-            raise UnmodelledResource(
-                f"attachment {att.name} attaches {arn!r}, not a policy of this stack"
-            )
-        policies[role_id].append(NamedPolicy(managed[arn].name, "identity", _policy(managed[arn])))
-    other_inline = {
-        r.type for r in run.resources if r.type.startswith("aws:iam/") and "Polic" in r.type
-    } - {ROLE_POLICY, ROLE_POLICY_ATTACHMENT, MANAGED_POLICY}
-    if other_inline:
-        raise UnmodelledResource(f"IAM policy resources the proof does not model: {other_inline}")
-
-    def identity(kind: str, name: str, role: RecordedResource) -> Identity:
+    def identity(kind: str, name: str, documents: RoleDocuments) -> Identity:
+        role = documents.role
         return Identity(
             kind=kind,
             name=name,
             role_arn=role.outputs["arn"],
-            trust=NamedPolicy(f"{role.name} trust", "trust", _policy(role, "assumeRolePolicy")),
-            policies=tuple(policies[role.id]),
+            trust=NamedPolicy(f"{role.name} trust", "trust", documents.trust),
+            policies=tuple(NamedPolicy(n, "identity", d) for n, d in documents.policies),
         )
 
-    by_arn = {r.outputs["arn"]: r for r in roles}
+    by_arn = {d.role.outputs["arn"]: d for d in run.roles()}
     services, writers, others = {}, {}, {}
     for name, arn in service_arns.items():
         if arn not in by_arn:
@@ -273,12 +258,12 @@ def build_stack(run: ProgramRun, spec: StackSpec) -> Stack:
         if arn not in by_arn:
             raise UnmodelledResource(f"writer {name}'s exported role {arn} was never created")
         writers[name] = identity("writer", name, by_arn.pop(arn))
-    for arn, role in by_arn.items():
-        if role.name.endswith("-instance-role"):
-            others[role.name] = identity("host", role.name, role)
+    for arn, documents in by_arn.items():
+        if documents.role.name.endswith("-instance-role"):
+            others[documents.role.name] = identity("host", documents.role.name, documents)
         else:
             raise UnmodelledResource(
-                f"role {role.name} ({arn}) is neither exported nor a host role"
+                f"role {documents.role.name} ({arn}) is neither exported nor a host role"
             )
 
     keys = run.of_type(KMS_KEY)

@@ -1,14 +1,37 @@
 """The key policy on its own: nobody, not even a principal whose own policy allows ``kms:*``
 on ``*`` (nor the account root), uses the key except through this region's Parameter Store;
-key administrators manage it without using it; other accounts get nothing."""
+no one but the stack's own roles uses it at all, so an account administrator with ``ssm:*``
+and ``kms:*`` cannot read a secret; key administrators manage it without using it and
+cannot change its policy; other accounts get nothing."""
 
 from __future__ import annotations
 
-from tests.proof.iam.claims import KMS_CRYPTO, KMS_MANAGEMENT, OTHER_ACCOUNT, OTHER_REGION
-from tests.proof.iam.evaluator import IamEvaluator, NamedPolicy, Row, assert_rows_hold
-from tests.proof.iam.stack import Stack, read_spec
+from tests.proof.iam.claims import (
+    KEY_ADMINISTRATION,
+    KMS_CRYPTO,
+    KMS_MANAGEMENT,
+    KMS_POLICY_CHANGE,
+    OTHER_ACCOUNT,
+    OTHER_REGION,
+    SERVICE_READS,
+    SSO_PATH,
+)
+from tests.proof.iam.evaluator import IamEvaluator, NamedPolicy, Request, Row, assert_rows_hold
+from tests.proof.iam.stack import ROLE_PATH, Stack, read_spec
 
 SPEC = read_spec()
+
+
+def _allow_all(*actions: str) -> NamedPolicy:
+    """An administrator's own policy: ``actions`` on ``*`` (AdministratorAccess is ``*``)."""
+    return NamedPolicy(
+        f"allow {', '.join(actions)} on *",
+        "identity",
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+        },
+    )
 
 
 def _allow_all_kms(action: str = "kms:*") -> NamedPolicy:
@@ -34,10 +57,10 @@ def _outside_ssm(stack: Stack) -> dict[str, str | None]:
 def test_kms_star_principal_uses_the_key_only_via_ssm(
     stack: Stack, evaluator: IamEvaluator
 ) -> None:
-    """An administrator with ``kms:*`` on ``*`` is explicitly denied every cryptographic use
-    outside Parameter Store (the key policy's Deny), and allowed it through Parameter Store
-    (so the Deny, not a missing grant, is what stops it)."""
-    admin = f"arn:aws:iam::{stack.account}:role/platform-admin"
+    """A role of the stack's path whose own policy had ``kms:*`` on ``*`` is explicitly denied
+    every cryptographic use outside Parameter Store (the ViaService Deny), and allowed it
+    through Parameter Store (so that Deny, not a missing grant, is what stops it)."""
+    admin = f"arn:aws:iam::{stack.account}:role/{ROLE_PATH}platform-admin"
     policies = [_allow_all_kms()]
     secret = f"/{SPEC.labels[0]}/db_url"
     rows = []
@@ -86,7 +109,7 @@ def test_decrypt_star_in_a_service_policy_is_still_stopped(
     assert_rows_hold(evaluator, rows)
 
 
-def test_account_root_uses_the_key_only_via_ssm(stack: Stack, evaluator: IamEvaluator) -> None:
+def test_account_root_never_uses_the_key(stack: Stack, evaluator: IamEvaluator) -> None:
     root = f"arn:aws:iam::{stack.account}:root"
     secret = f"/{SPEC.labels[0]}/db_url"
     rows = [
@@ -96,25 +119,105 @@ def test_account_root_uses_the_key_only_via_ssm(stack: Stack, evaluator: IamEval
             "ExplicitlyDenied",
         )
         for action in KMS_CRYPTO
-        for how, via in _outside_ssm(stack).items()
+        for how, via in {**_outside_ssm(stack), "via SSM": "ssm"}.items()
     ]
     assert_rows_hold(evaluator, rows)
 
 
+def _administrators(stack: Stack) -> dict[str, str]:
+    """Principals an account typically has with broad rights, none of them the stack's."""
+    acct = stack.account
+    return {
+        "an admin role": f"arn:aws:iam::{acct}:role/Admin",
+        "an admin user": f"arn:aws:iam::{acct}:user/alice",
+        "an SSO AdministratorAccess role": (
+            f"arn:aws:iam::{acct}:role/{SSO_PATH}/eu-west-1/"
+            "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+        ),
+        "a role of another stack": f"arn:aws:iam::{acct}:role/secrets-platform/other/writer",
+        "a role named like the stack's path": (
+            f"arn:aws:iam::{acct}:role/{ROLE_PATH.rstrip('/')}-evil/svc-api-role"
+        ),
+    }
+
+
+def test_account_administrators_cannot_read_a_secret(
+    stack: Stack, evaluator: IamEvaluator
+) -> None:
+    """An administrator whose own policy allows ``ssm:*`` and ``kms:*`` (or ``*``) on ``*``:
+    IAM lets it call GetParameter, but a SecureString's value comes back only after Parameter
+    Store decrypts it with the caller's identity, and the key policy denies that Decrypt to
+    every principal outside the stack's role path, whatever IAM grants."""
+    rows = []
+    secrets = [f"/{label}/db_url" for label in SPEC.labels]
+    for who, arn in _administrators(stack).items():
+        for policies in ([_allow_all("ssm:*", "kms:*")], [_allow_all("*")]):
+            grant = policies[0].name
+            rows.append(
+                Row(
+                    f"{who} with {grant} may call ssm:GetParameter (IAM alone decides)",
+                    Request(
+                        arn,
+                        SERVICE_READS[0],
+                        stack.parameter_arn(secrets[0]),
+                        stack.account,
+                        stack.principal_context(arn),
+                        tuple(policies),
+                    ),
+                    "Allowed",
+                ),
+            )
+            rows += [
+                Row(
+                    f"{who} with {grant} cannot decrypt {secret} via SSM (so cannot read it)",
+                    stack.kms(arn, policies, "kms:Decrypt", secret),
+                    "ExplicitlyDenied",
+                )
+                for secret in secrets
+            ]
+            rows += [
+                Row(
+                    f"{who} with {grant} cannot {action} via SSM",
+                    stack.kms(arn, policies, action, secrets[0]),
+                    "ExplicitlyDenied",
+                )
+                for action in KMS_CRYPTO
+            ]
+    assert_rows_hold(evaluator, rows)
+
+
 def test_key_admins_manage_without_using(stack: Stack, evaluator: IamEvaluator) -> None:
+    """Key administrators manage the key, cannot use it, and cannot change its policy (with
+    PutKeyPolicy they could grant themselves Decrypt)."""
     assert SPEC.key_admins, "the matrix stack needs a key administrator"
     secret = f"/{SPEC.labels[0]}/db_url"
     rows = []
     for admin in SPEC.key_admins:
         rows += [
             Row(f"key admin may {action}", stack.kms(admin, [], action, None, via=None), "Allowed")
-            for action in KMS_MANAGEMENT
+            for action in KEY_ADMINISTRATION
+        ]
+        rows += [
+            Row(
+                f"key admin cannot {action}",
+                stack.kms(admin, [], action, None, via=None),
+                "ImplicitlyDenied",
+            )
+            for action in KMS_POLICY_CHANGE
         ]
         rows += [
             Row(
                 f"key admin cannot {action} via SSM", stack.kms(admin, [], action, secret), "Denied"
             )
             for action in KMS_CRYPTO
+        ]
+        rows += [
+            Row(
+                f"key admin cannot decrypt {secret} {how} (explicitly: not a role of the stack)",
+                stack.kms(admin, [], "kms:Decrypt", secret, via=via),
+                "ExplicitlyDenied",
+            )
+            for how, via in {"via SSM": "ssm", "directly": None}.items()
         ]
     assert_rows_hold(evaluator, rows)
 

@@ -10,31 +10,36 @@ from collections import Counter
 
 import pytest
 
-from tests.proof.iam.claims import BY_PATH, SERVICE_READS
-from tests.proof.iam.evaluator import NODE_DIR, IamEvaluator, Row, assert_rows_hold
-from tests.proof.iam.stack import (
+from access_report.harness import (
     MANAGED_POLICY,
     ROLE,
     ROLE_POLICY,
     ROLE_POLICY_ATTACHMENT,
-    Stack,
     UnmodelledResource,
-    build_stack,
-    read_spec,
 )
+from tests.proof.iam.claims import BY_PATH, SERVICE_READS
+from tests.proof.iam.evaluator import NODE_DIR, IamEvaluator, Row, assert_rows_hold
+from tests.proof.iam.stack import Stack, build_stack, read_spec
 
 SPEC = read_spec()
 
 
 def test_matrix_stack_is_rich_enough() -> None:
     """At least four services, two of them sharing a label, one label a sibling prefix of
-    another, a multi-segment label, and two writers with different namespaces."""
+    another, a multi-segment label, two writers with different namespaces, writers in every
+    form (a named role, an account root, a permission set with an '_' in its name), a key
+    administrator and a deploying role."""
     labels = Counter(s.label for s in SPEC.services)
     assert len(SPEC.services) >= 4
     assert any(n >= 2 for n in labels.values()), "two services must share a label"
     assert any(a != b and b.startswith(a) for a in labels for b in labels), "a sibling prefix"
     assert any("/" in label for label in labels), "a multi-segment label"
     assert len({frozenset(w.namespaces) for w in SPEC.writers}) >= 2
+    principals = [p for w in SPEC.writers for p in w.principals]
+    assert any(p.endswith(":root") for p in principals)
+    assert any(":role/" in p for p in principals)
+    assert any("_" in ps for w in SPEC.writers for ps in w.sso_permission_sets)
+    assert SPEC.key_admins and SPEC.deployer_role_arn
 
 
 def test_every_role_and_policy_is_modelled(stack: Stack) -> None:

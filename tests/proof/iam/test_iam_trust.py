@@ -2,14 +2,16 @@
 
 Service roles: ECS tasks of this account and region only (``aws:SourceAccount`` and
 ``aws:SourceArn``). Writer roles: their named principals; through an account root only with
-MFA. The host role: EC2 of this account, never an ECS task.
+MFA; users of their IAM Identity Center permission sets (whatever the role's suffix, never a
+look-alike). The host role: the EC2 service (which sends no source keys), never an ECS task
+or an IAM principal.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.proof.iam.claims import OTHER_ACCOUNT, OTHER_REGION
+from tests.proof.iam.claims import OTHER_ACCOUNT, OTHER_REGION, SSO_PATH
 from tests.proof.iam.evaluator import (
     ContextValue,
     Expectation,
@@ -44,6 +46,55 @@ def _principal_call(
     context = stack.principal_context(principal)
     context.update(extra or {})
     return context, [_may_assume(target.role_arn)]
+
+
+def _sso_session(account: str, role_path: str, permission_set: str, suffix: str) -> tuple[str, str]:
+    """(session ARN, role ARN) of a user signed in through Identity Center: the session is
+    ``assumed-role/<role name>/<user>``, ``aws:PrincipalArn`` the role's ARN with its path."""
+    name = f"AWSReservedSSO_{permission_set}_{suffix}"
+    return (
+        f"arn:aws:sts::{account}:assumed-role/{name}/alice",
+        f"arn:aws:iam::{account}:role/{role_path}{name}",
+    )
+
+
+def _sso_rows(stack: Stack, target: Identity, writer: str, permission_set: str) -> list[Row]:
+    acct = stack.account
+    regional, global_ = f"{SSO_PATH}/eu-west-1/", f"{SSO_PATH}/"
+    cases: list[tuple[str, str, str, str, Expectation]] = [
+        ("its users (regional path)", acct, regional, permission_set, "Allowed"),
+        ("its users (identity source in us-east-1: no region)", acct, global_, permission_set,
+         "Allowed"),
+        ("a longer permission set name", acct, regional, f"{permission_set}_Admins", "Denied"),
+        ("another permission set", acct, regional, "ReadOnly", "Denied"),
+        ("a look-alike role outside aws-reserved", acct, "", permission_set, "Denied"),
+        ("a look-alike role under another path", acct, "team/", permission_set, "Denied"),
+        ("the permission set in another account", OTHER_ACCOUNT, regional, permission_set,
+         "Denied"),
+    ]
+    rows = []
+    for why, account, path, name, expect in cases:
+        for suffix in ("0123456789abcdef", "fedcba9876543210"):
+            session, role = _sso_session(account, path, name, suffix)
+            context = {"aws:PrincipalArn": role, "aws:PrincipalAccount": account}
+            rows.append(
+                Row(
+                    f"SSO {why} {'may' if expect == 'Allowed' else 'cannot'} assume {writer} "
+                    f"(role {name}_{suffix})",
+                    stack.assume(target, session, context, [_may_assume(target.role_arn)]),
+                    expect,
+                )
+            )
+    session, role = _sso_session(acct, regional, permission_set, "0123456789abcdef")
+    rows.append(
+        Row(
+            f"SSO users of {permission_set} cannot assume {writer} unless the permission set's "
+            "own policy allows sts:AssumeRole (the trust names the account)",
+            stack.assume(target, session, {"aws:PrincipalArn": role, "aws:PrincipalAccount": acct}),
+            "Denied",
+        )
+    )
+    return rows
 
 
 def _task(account: str, region: str) -> str:
@@ -171,6 +222,27 @@ def test_writer_role_trusts_its_principals(
                     "Denied",
                 )
             )
+    for permission_set in spec.sso_permission_sets:
+        rows += _sso_rows(stack, target, writer, permission_set)
+    if not spec.sso_permission_sets:
+        # Identity Center sessions come from AssumeRoleWithSAML, which carries no MFA
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html):
+        # without a permission set listed, an SSO user cannot use the MFA form.
+        session, role = _sso_session(
+            stack.account, f"{SSO_PATH}/eu-west-1/", "AdministratorAccess", "0123456789abcdef"
+        )
+        rows.append(
+            Row(
+                f"an SSO session (no aws:MultiFactorAuthPresent) cannot assume {writer}",
+                stack.assume(
+                    target,
+                    session,
+                    {"aws:PrincipalArn": role, "aws:PrincipalAccount": stack.account},
+                    [_may_assume(target.role_arn)],
+                ),
+                "Denied",
+            )
+        )
     stranger = f"arn:aws:iam::{OTHER_ACCOUNT}:user/alice"
     context, policies = _principal_call(
         stack, target, stranger, {"aws:MultiFactorAuthPresent": "true"}
@@ -196,7 +268,12 @@ def test_writer_role_trusts_its_principals(
     assert_rows_hold(evaluator, rows)
 
 
-def test_host_role_trusts_only_ec2_of_this_account(stack: Stack, evaluator: IamEvaluator) -> None:
+def test_host_role_trusts_only_ec2(stack: Stack, evaluator: IamEvaluator) -> None:
+    """EC2 assumes an instance role without ``aws:SourceAccount`` (AWS's own ECS instance role
+    trusts ``ec2.amazonaws.com`` without conditions), so the trust policy cannot tell accounts
+    apart and must not try: a condition on a key EC2 never sends would lock every host out.
+    What keeps the role in this account is outside the trust policy: only an instance profile
+    of this account carries it, and attaching one takes ``iam:PassRole`` here."""
     hosts = [i for i in stack.others.values() if i.kind == "host"]
     assert hosts, "the matrix stack sets ecsHosts, so it has a host role"
     acct = stack.account
@@ -204,16 +281,10 @@ def test_host_role_trusts_only_ec2_of_this_account(stack: Stack, evaluator: IamE
     for host in hosts:
         rows += [
             Row(
-                "EC2 of this account may assume the host role",
-                stack.assume(host, EC2, {"aws:SourceAccount": acct}),
+                "EC2 may assume the host role (it sends no aws:SourceAccount)",
+                stack.assume(host, EC2, {}),
                 "Allowed",
             ),
-            Row(
-                "EC2 of another account cannot",
-                stack.assume(host, EC2, {"aws:SourceAccount": OTHER_ACCOUNT}),
-                "Denied",
-            ),
-            Row("EC2 without aws:SourceAccount cannot", stack.assume(host, EC2, {}), "Denied"),
             Row(
                 "ECS tasks cannot assume the host role",
                 stack.assume(
@@ -223,5 +294,17 @@ def test_host_role_trusts_only_ec2_of_this_account(stack: Stack, evaluator: IamE
                 ),
                 "Denied",
             ),
+            Row("Lambda cannot", stack.assume(host, "lambda.amazonaws.com", {}), "Denied"),
         ]
+        for principal in (f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:root"):
+            context, policies = _principal_call(
+                stack, host, principal, {"aws:MultiFactorAuthPresent": "true"}
+            )
+            rows.append(
+                Row(
+                    f"{principal} cannot assume the host role, even with MFA and sts:AssumeRole",
+                    stack.assume(host, principal, context, policies),
+                    "Denied",
+                )
+            )
     assert_rows_hold(evaluator, rows)
