@@ -13,7 +13,6 @@ import pytest
 
 from tests.proof.iam.claims import OTHER_ACCOUNT, OTHER_REGION, SSO_PATH
 from tests.proof.iam.evaluator import (
-    ContextValue,
     Expectation,
     IamEvaluator,
     NamedPolicy,
@@ -39,13 +38,38 @@ def _may_assume(role_arn: str) -> NamedPolicy:
     )
 
 
-def _principal_call(
-    stack: Stack, target: Identity, principal: str, extra: dict[str, str] | None = None
-) -> tuple[dict[str, ContextValue], list[NamedPolicy]]:
-    """The context and own policy of an IAM principal calling AssumeRole on ``target``."""
+def _principal_row(
+    stack: Stack,
+    target: Identity,
+    principal: str,
+    claim: str,
+    expect: Expectation,
+    extra: dict[str, str] | None = None,
+) -> Row:
+    """``principal`` (an IAM principal whose own policy allows sts:AssumeRole on ``target``,
+    same or other account) calls AssumeRole on ``target``, with ``extra`` context."""
     context = stack.principal_context(principal)
     context.update(extra or {})
-    return context, [_may_assume(target.role_arn)]
+    return Row(
+        claim, stack.assume(target, principal, context, [_may_assume(target.role_arn)]), expect
+    )
+
+
+def _account_principals_cannot(stack: Stack, target: Identity, role: str) -> list[Row]:
+    """A user and the root of this account, with MFA and their own sts:AssumeRole, cannot
+    assume ``target`` (a role only a service assumes)."""
+    acct = stack.account
+    return [
+        _principal_row(
+            stack,
+            target,
+            principal,
+            f"{principal} cannot assume {role}, even with MFA and sts:AssumeRole",
+            "Denied",
+            {"aws:MultiFactorAuthPresent": "true"},
+        )
+        for principal in (f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:root")
+    ]
 
 
 def _sso_session(account: str, role_path: str, permission_set: str, suffix: str) -> tuple[str, str]:
@@ -161,17 +185,7 @@ def test_service_role_trusts_only_ecs_tasks_of_this_account(
         Row("EC2 cannot", stack.assume(target, EC2, ok), "Denied"),
         Row("Lambda cannot", stack.assume(target, "lambda.amazonaws.com", ok), "Denied"),
     ]
-    for principal in (f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:root"):
-        context, policies = _principal_call(
-            stack, target, principal, {"aws:MultiFactorAuthPresent": "true"}
-        )
-        rows.append(
-            Row(
-                f"{principal} cannot, even with MFA and sts:AssumeRole",
-                stack.assume(target, principal, context, policies),
-                "Denied",
-            )
-        )
+    rows += _account_principals_cannot(stack, target, f"{service}'s role")
     assert_rows_hold(evaluator, rows)
 
 
@@ -192,36 +206,29 @@ def test_writer_role_trusts_its_principals(
                 (None, "Denied"),
             )
             for mfa, expect in cases:
-                extra = {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa}
-                context, policies = _principal_call(stack, target, user, extra)
                 rows.append(
-                    Row(
+                    _principal_row(
+                        stack,
+                        target,
+                        user,
                         f"a user of {account} {'with MFA ' + mfa if mfa else 'without MFA info'}"
                         f" {'may' if expect == 'Allowed' else 'cannot'} assume {writer}",
-                        stack.assume(target, user, context, policies),
                         expect,
+                        {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa},
                     )
                 )
         else:
-            context, policies = _principal_call(stack, target, principal)
-            rows.append(
-                Row(
-                    f"{principal} may assume {writer} (no MFA needed)",
-                    stack.assume(target, principal, context, policies),
-                    "Allowed",
-                )
-            )
             other = principal.rsplit("/", 1)[0] + "/someone-else"
-            context, policies = _principal_call(
-                stack, target, other, {"aws:MultiFactorAuthPresent": "true"}
-            )
-            rows.append(
-                Row(
-                    f"{other} (not named) cannot assume {writer}",
-                    stack.assume(target, other, context, policies),
-                    "Denied",
-                )
-            )
+            rows += [
+                _principal_row(
+                    stack, target, principal, f"{principal} may assume {writer} (no MFA needed)",
+                    "Allowed",
+                ),
+                _principal_row(
+                    stack, target, other, f"{other} (not named) cannot assume {writer}", "Denied",
+                    {"aws:MultiFactorAuthPresent": "true"},
+                ),
+            ]
     for permission_set in spec.sso_permission_sets:
         rows += _sso_rows(stack, target, writer, permission_set)
     if not spec.sso_permission_sets:
@@ -243,28 +250,28 @@ def test_writer_role_trusts_its_principals(
                 "Denied",
             )
         )
-    stranger = f"arn:aws:iam::{OTHER_ACCOUNT}:user/alice"
-    context, policies = _principal_call(
-        stack, target, stranger, {"aws:MultiFactorAuthPresent": "true"}
-    )
     rows.append(
-        Row(
+        _principal_row(
+            stack,
+            target,
+            f"arn:aws:iam::{OTHER_ACCOUNT}:user/alice",
             f"a user of {OTHER_ACCOUNT} with MFA cannot assume {writer}",
-            stack.assume(target, stranger, context, policies),
             "Denied",
+            {"aws:MultiFactorAuthPresent": "true"},
         )
     )
     ecs = {"aws:SourceAccount": stack.account, "aws:SourceArn": _task(stack.account, stack.region)}
     rows.append(Row(f"ECS tasks cannot assume {writer}", stack.assume(target, ECS, ecs), "Denied"))
-    for service in stack.services.values():
-        context, policies = _principal_call(stack, target, service.role_arn)
-        rows.append(
-            Row(
-                f"service {service.name}'s role cannot assume {writer}",
-                stack.assume(target, service.role_arn, context, policies),
-                "Denied",
-            )
+    rows += [
+        _principal_row(
+            stack,
+            target,
+            service.role_arn,
+            f"service {service.name}'s role cannot assume {writer}",
+            "Denied",
         )
+        for service in stack.services.values()
+    ]
     assert_rows_hold(evaluator, rows)
 
 
@@ -296,15 +303,5 @@ def test_host_role_trusts_only_ec2(stack: Stack, evaluator: IamEvaluator) -> Non
             ),
             Row("Lambda cannot", stack.assume(host, "lambda.amazonaws.com", {}), "Denied"),
         ]
-        for principal in (f"arn:aws:iam::{acct}:user/alice", f"arn:aws:iam::{acct}:root"):
-            context, policies = _principal_call(
-                stack, host, principal, {"aws:MultiFactorAuthPresent": "true"}
-            )
-            rows.append(
-                Row(
-                    f"{principal} cannot assume the host role, even with MFA and sts:AssumeRole",
-                    stack.assume(host, principal, context, policies),
-                    "Denied",
-                )
-            )
+        rows += _account_principals_cannot(stack, host, "the host role")
     assert_rows_hold(evaluator, rows)
