@@ -279,10 +279,16 @@ def stack_name_of(stack_file: Path) -> str:
 def load_stack_config(stack_file: Path) -> dict[str, str]:
     """A stack config file as Pulumi hands it to a program: ``<namespace>:<key>`` to strings,
     objects and lists as JSON text."""
-    document = yaml.safe_load(stack_file.read_text()) or {}
+    return stack_config_from_yaml(stack_file.read_text(), str(stack_file))
+
+
+def stack_config_from_yaml(text: str, source: str) -> dict[str, str]:
+    """The same from a stack config's text (``source`` names it in errors), for configs that
+    are not files, such as a file as of a git revision."""
+    document = yaml.safe_load(text) or {}
     config = document.get("config") or {}
     if not isinstance(config, dict):
-        raise ValueError(f"{stack_file}: 'config' must be a mapping")
+        raise ValueError(f"{source}: 'config' must be a mapping")
     result: dict[str, str] = {}
     for key, value in config.items():
         key = key if ":" in key else f"{PROJECT}:{key}"  # Pulumi's default namespace
