@@ -50,9 +50,10 @@ class EcsHostHardening(pulumi.ComponentResource):
                 lambda ctx: ecs_cluster_arn(cluster, ctx)
             )
         else:
-            # The ECS agent joins the cluster named in ecs.config but creates only the cluster
-            # named "default" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/
-            # ecs-agent-config.html, ECS_CLUSTER): a named cluster must exist before hosts boot.
+            # The ECS agent joins the cluster named in ecs.config, but only the cluster named
+            # "default" comes into being by itself, when the first container instance starts;
+            # any other is made with CreateCluster (https://docs.aws.amazon.com/AmazonECS/
+            # latest/APIReference/API_CreateCluster.html). Hosts of a missing cluster never join.
             cluster_arn = aws.ecs.Cluster(
                 f"{name}-cluster",
                 name=cluster,
