@@ -97,8 +97,10 @@ class PathRule:
 
 PATH_RULE = PathRule()
 
-# Where a refusal names its target, in order: the request's names, its path, its resource id
-# (tags) or key id; else the resource ARN in errorMessage.
+# Where a refusal names its targets: for SSM every name, path and (tags) parameter resource id
+# of the request, and only when the request has none of them, the resource ARN in
+# errorMessage; for KMS the request's key id, else the ARN in errorMessage, else the first
+# of the event's resources.
 DENIED_FIELDS: tuple[tuple[str, str, bool], ...] = (  # (field, what it holds, a list)
     ("name", "parameter", False),
     ("names", "parameter", True),
@@ -290,50 +292,38 @@ def _denied(
     secrets key."""
     action = f"{source.split('.')[0]}:{event_name}"
     error = str(record.get("errorCode"))
-    targets: list[tuple[str, str]] = []  # (target as reported, what decides its service)
-    for field, holds, many in DENIED_FIELDS:
-        if holds == "key" and source != KMS or holds != "key" and source != SSM:
-            continue
-        if field == "resourceId" and request.get("resourceType") != "Parameter":
-            continue
-        for value in _values(request, field, many):
-            if not isinstance(value, str):
-                continue
-            if holds == "parameter":
-                name = parameter_of(value, scope)
-                if name is not None:
-                    targets.append((name, name))
-            else:
-                targets.append((value, ""))
-        if targets:
-            break
-    if source == SSM and not targets and not any(
-        field in request for field, holds, _ in DENIED_FIELDS if holds != "key"
-    ):
-        match = _DENIED_RESOURCE.search(str(record.get("errorMessage") or ""))
-        if match:
-            name = parameter_of(match.group(1), scope)
-            if name is not None:
-                targets.append((name, name))
+    message = record.get("errorMessage")
+    found = _DENIED_RESOURCE.search(message) if isinstance(message, str) else None
+    resource_arn = found.group(1) if found else None
     if source == SSM:
+        targets: list[tuple[str, str]] = []  # (target as reported, what decides its service)
+        fields = [f for f in DENIED_FIELDS if f[1] != "key"]
+        for field, holds, many in fields:
+            if field == "resourceId" and request.get("resourceType") != "Parameter":
+                continue
+            for value in _values(request, field, many):
+                if holds == "path" and isinstance(value, str):
+                    targets.append((value, strip_path(value)))
+                elif holds == "parameter" and (name := parameter_of(value, scope)):
+                    targets.append((name, name))
+        if all(request.get(field) is None for field, _, _ in fields):
+            name = parameter_of(resource_arn, scope)
+            if name:
+                targets.append((name, name))
         return [
-            Fact("denied", event_id, when, who, target, action=action, error=error,
-                 under=under or strip_path(target))
+            Fact("denied", event_id, when, who, target, action=action, error=error, under=under)
             for target, under in targets
         ]
-    # KMS: on the secrets key, or under a parameter's encryption context
+    # KMS: a refusal on the secrets key, or with a parameter's encryption context
     context = parameter_of(dig(request, PARAMETER_CONTEXT.split(".")), scope)
-    resource = _DENIED_RESOURCE.search(str(record.get("errorMessage") or ""))
-    resource_arn = resource.group(1) if resource else ""
-    resource_arns = [
-        r.get("ARN") for r in record.get("resources") or [] if isinstance(r, dict)
-    ]
-    named = {t for t, _ in targets} | {resource_arn} | {a for a in resource_arns if a}
+    key_id = request.get("keyId") if isinstance(request.get("keyId"), str) else None
+    resources = record.get("resources")
+    first = resources[0] if isinstance(resources, list) and resources else None
+    first_arn = first.get("ARN") if isinstance(first, dict) else None
+    named = {key_id, resource_arn, first_arn} - {None}
     if context is None and not named & scope.key_ids:
         return []
-    target = targets[0][0] if targets else resource_arn or next(
-        (a for a in resource_arns if a), ""
-    )
+    target = key_id or resource_arn or first_arn
     if not target:
         return []
     return [Fact("denied", event_id, when, who, target, action=action, error=error,

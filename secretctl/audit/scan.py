@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secretctl.audit.answers import Question, relevant
+from secretctl.audit.aws import AccessDeniedError
 from secretctl.audit.extra import require_extra
 from secretctl.audit.rules import PATH_RULE, RULE_EVENTS, SOURCES, Fact, Scope, classify
 
@@ -150,6 +151,8 @@ def scan_chunk(
     def load(ref: Any) -> tuple[Any, bytes | Exception]:
         try:
             return ref, fetch(ref)
+        except AccessDeniedError:
+            raise
         except Exception as err:  # reported, not fatal: the rest of the trail still counts
             return ref, err
 

@@ -41,6 +41,11 @@ class Window:
         return days
 
 
+def day_folder(day: datetime) -> str:
+    """A day as CloudTrail's folders and the Athena date partition spell it: ``2026/03/01``."""
+    return f"{day:%Y}/{day:%m}/{day:%d}"
+
+
 def cloudtrail_time(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ``, as CloudTrail writes eventTime (and as --json prints times)."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
