@@ -144,7 +144,9 @@ def event(
         "responseElements": None if response is None else dict(response),
         "requestID": str(uuid.UUID(int=rng.getrandbits(128))),
         "eventID": event_id or str(uuid.UUID(int=rng.getrandbits(128))),
-        "readOnly": read_only if read_only is not None else name.startswith(("Get", "Describe", "List", "Decrypt")),
+        "readOnly": read_only
+        if read_only is not None
+        else name.startswith(("Get", "Describe", "List", "Decrypt")),
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": account,
@@ -172,8 +174,13 @@ def _denied(identity: Mapping[str, Any], action: str, resource: str) -> tuple[st
 
 
 def ssm(
-    name: str, when: datetime, identity: Mapping[str, Any], request: Mapping[str, Any] | None,
-    *, denied: str | None = None, **extra: Any,
+    name: str,
+    when: datetime,
+    identity: Mapping[str, Any],
+    request: Mapping[str, Any] | None,
+    *,
+    denied: str | None = None,
+    **extra: Any,
 ) -> Record:
     """An SSM event; ``denied`` = the resource ARN of an AccessDenied answer."""
     error = _denied(identity, f"ssm:{name}", denied) if denied else None
@@ -189,11 +196,19 @@ def get_parameters(when: datetime, who: Mapping[str, Any], names: list[str], **k
 
 
 def get_parameters_by_path(
-    when: datetime, who: Mapping[str, Any], path: str, *, recursive: bool = False,
-    next_token: str | None = None, **kw: Any,
+    when: datetime,
+    who: Mapping[str, Any],
+    path: str,
+    *,
+    recursive: bool = False,
+    next_token: str | None = None,
+    **kw: Any,
 ) -> Record:
     request: dict[str, Any] = {
-        "path": path, "recursive": recursive, "withDecryption": True, "maxResults": 10
+        "path": path,
+        "recursive": recursive,
+        "withDecryption": True,
+        "maxResults": 10,
     }
     if next_token:
         request["nextToken"] = next_token
@@ -208,8 +223,12 @@ def get_parameter_history(
 
 def put_parameter(when: datetime, who: Mapping[str, Any], name: str, **kw: Any) -> Record:
     request = {
-        "name": name, "description": "2", "type": "SecureString",
-        "keyId": "alias/parameter_store_key", "overwrite": True, "value": HIDDEN,
+        "name": name,
+        "description": "2",
+        "type": "SecureString",
+        "keyId": "alias/parameter_store_key",
+        "overwrite": True,
+        "value": HIDDEN,
     }
     response = None if kw.get("denied") else {"version": 2, "tier": "Standard"}
     return ssm("PutParameter", when, who, request, response=response, read_only=False, **kw)
@@ -223,8 +242,9 @@ def delete_parameters(
     when: datetime, who: Mapping[str, Any], names: list[str], **kw: Any
 ) -> Record:
     response = {"deletedParameters": names, "invalidParameters": []}
-    return ssm("DeleteParameters", when, who, {"names": names}, response=response,
-               read_only=False, **kw)
+    return ssm(
+        "DeleteParameters", when, who, {"names": names}, response=response, read_only=False, **kw
+    )
 
 
 def label_parameter_version(
@@ -239,20 +259,30 @@ def tag_parameter(
 ) -> Record:
     if remove:
         request: dict[str, Any] = {
-            "resourceType": "Parameter", "resourceId": name, "tagKeys": ["team"]
+            "resourceType": "Parameter",
+            "resourceId": name,
+            "tagKeys": ["team"],
         }
         return ssm("RemoveTagsFromResource", when, who, request, read_only=False, **kw)
     request = {
-        "resourceType": "Parameter", "resourceId": name,
+        "resourceType": "Parameter",
+        "resourceId": name,
         "tags": [{"key": "team", "value": "payments"}],
     }
     return ssm("AddTagsToResource", when, who, request, read_only=False, **kw)
 
 
 def kms(
-    name: str, when: datetime, who: Mapping[str, Any], *, parameter: str | None = None,
-    key_id: str | None = None, denied: bool = False, account: str = ACCOUNT,
-    region: str = REGION, **kw: Any,
+    name: str,
+    when: datetime,
+    who: Mapping[str, Any],
+    *,
+    parameter: str | None = None,
+    key_id: str | None = None,
+    denied: bool = False,
+    account: str = ACCOUNT,
+    region: str = REGION,
+    **kw: Any,
 ) -> Record:
     """A KMS event on the secrets key; ``parameter`` = a PARAMETER_ARN context (Parameter
     Store's own call on the caller's behalf, ``invokedBy: ssm.amazonaws.com``)."""
@@ -269,8 +299,18 @@ def kms(
     arn = key_arn(account, region)
     error = _denied(identity, f"kms:{name}", arn) if denied else None
     resources = [{"accountId": account, "type": "AWS::KMS::Key", "ARN": arn}]
-    return event("kms.amazonaws.com", name, when, identity, request, error=error,
-                 resources=resources, account=account, region=region, **kw)
+    return event(
+        "kms.amazonaws.com",
+        name,
+        when,
+        identity,
+        request,
+        error=error,
+        resources=resources,
+        account=account,
+        region=region,
+        **kw,
+    )
 
 
 def decrypt(when: datetime, who: Mapping[str, Any], parameter: str, **kw: Any) -> Record:
@@ -279,20 +319,42 @@ def decrypt(when: datetime, who: Mapping[str, Any], parameter: str, **kw: Any) -
 
 NOISE = (
     ("ec2.amazonaws.com", "DescribeInstances", {"instancesSet": {}, "filterSet": {}}),
-    ("sts.amazonaws.com", "AssumeRole", {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/ci",
-                                         "roleSessionName": "ci", "durationSeconds": 3600}),
-    ("logs.amazonaws.com", "CreateLogStream", {"logGroupName": "/ecs/api",
-                                               "logStreamName": "ecs/api/0a1b2c3d"}),
+    (
+        "sts.amazonaws.com",
+        "AssumeRole",
+        {
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/ci",
+            "roleSessionName": "ci",
+            "durationSeconds": 3600,
+        },
+    ),
+    (
+        "logs.amazonaws.com",
+        "CreateLogStream",
+        {"logGroupName": "/ecs/api", "logStreamName": "ecs/api/0a1b2c3d"},
+    ),
     ("ecs.amazonaws.com", "DescribeTasks", {"cluster": "prod", "tasks": ["0a1b2c3d4e5f"]}),
     ("s3.amazonaws.com", "ListBuckets", {"Host": "s3.us-east-1.amazonaws.com"}),
-    ("ssm.amazonaws.com", "UpdateInstanceInformation", {"instanceId": "i-0123456789abcdef0",
-                                                        "agentVersion": "3.3.40.0"}),
-    ("kms.amazonaws.com", "Decrypt", {"encryptionAlgorithm": "SYMMETRIC_DEFAULT",
-                                      "encryptionContext": {"aws:s3:arn": "arn:aws:s3:::data"}}),
+    (
+        "ssm.amazonaws.com",
+        "UpdateInstanceInformation",
+        {"instanceId": "i-0123456789abcdef0", "agentVersion": "3.3.40.0"},
+    ),
+    (
+        "kms.amazonaws.com",
+        "Decrypt",
+        {
+            "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+            "encryptionContext": {"aws:s3:arn": "arn:aws:s3:::data"},
+        },
+    ),
     ("monitoring.amazonaws.com", "GetMetricData", {"startTime": "2026-01-01T00:00:00Z"}),
     ("ecr.amazonaws.com", "GetAuthorizationToken", {"registryIds": [ACCOUNT]}),
-    ("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth",
-     {"targetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/api/0a"}),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "DescribeTargetHealth",
+        {"targetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/api/0a"},
+    ),
 )
 
 
@@ -397,8 +459,9 @@ def upload_tree(client: Any, bucket: str, root: Path) -> int:
     count = 0
     for path in sorted(root.rglob("*")):
         if path.is_file():
-            client.put_object(Bucket=bucket, Key=path.relative_to(root).as_posix(),
-                              Body=path.read_bytes())
+            client.put_object(
+                Bucket=bucket, Key=path.relative_to(root).as_posix(), Body=path.read_bytes()
+            )
             count += 1
     return count
 
@@ -443,14 +506,16 @@ def busy_month_records(spec: BusyMonth, part: int = 0, parts: int = 1) -> Iterat
             roll = rng.random()
             service = rng.randrange(spec.services)
             names = spec.names(service)
-            task = assumed_role(f"svc{service:02d}-task", f"task{rng.randrange(100)}",
-                                path="/ecs/")
+            task = assumed_role(f"svc{service:02d}-task", f"task{rng.randrange(100)}", path="/ecs/")
             if roll < 0.96:  # with the SSM and KMS noise, about 80% of events are not SSM or KMS
                 produced.append(noise(when, task, rng))
             elif roll < 0.98:  # a task starts: one page chain and a Decrypt per secret
                 produced.append(get_parameters_by_path(when, task, f"/svc{service:02d}/", rng=rng))
-                produced.append(get_parameters_by_path(when, task, f"/svc{service:02d}/",
-                                                       next_token="AAE=", rng=rng))
+                produced.append(
+                    get_parameters_by_path(
+                        when, task, f"/svc{service:02d}/", next_token="AAE=", rng=rng
+                    )
+                )
                 for name in names[: rng.randrange(1, 4)]:
                     produced.append(decrypt(when, task, parameter_arn(name), rng=rng))
             elif roll < 0.995:
@@ -463,8 +528,9 @@ def busy_month_records(spec: BusyMonth, part: int = 0, parts: int = 1) -> Iterat
                 produced.append(put_parameter(when, who, names[rng.randrange(len(names))], rng=rng))
             else:
                 name = f"/svc{(service + 1) % spec.services:02d}/key00"
-                produced.append(get_parameter(when, task, name, denied=parameter_arn(name),
-                                              rng=rng))
+                produced.append(
+                    get_parameter(when, task, name, denied=parameter_arn(name), rng=rng)
+                )
         yield from produced[:count]
 
 

@@ -71,10 +71,13 @@ class LookupService:
     def lookup(self, body: dict[str, Any]) -> dict[str, Any]:
         start = float(body.get("StartTime", 0))
         end = float(body.get("EndTime", 1e12))
-        wanted = [(ATTRIBUTES[a["AttributeKey"]], a["AttributeValue"])
-                  for a in body.get("LookupAttributes", [])]
+        wanted = [
+            (ATTRIBUTES[a["AttributeKey"]], a["AttributeValue"])
+            for a in body.get("LookupAttributes", [])
+        ]
         matches = [
-            r for r in self.records
+            r
+            for r in self.records
             if start <= _epoch(r["eventTime"]) <= end
             and all(r.get(field) == value for field, value in wanted)
         ]
@@ -121,8 +124,13 @@ def _handler(service: LookupService) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.headers.get("X-Amz-Target") != TARGET:
-                self._send(400, {"__type": "UnknownOperationException",
-                                 "message": "only LookupEvents is served here"})
+                self._send(
+                    400,
+                    {
+                        "__type": "UnknownOperationException",
+                        "message": "only LookupEvents is served here",
+                    },
+                )
                 return
             if not service.admit():
                 self._send(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
@@ -133,8 +141,9 @@ def _handler(service: LookupService) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def lookup_server(records: Iterable[dict[str, Any]], limit: int = LIMIT_PER_SECOND
-                  ) -> Iterator[tuple[str, LookupService]]:
+def lookup_server(
+    records: Iterable[dict[str, Any]], limit: int = LIMIT_PER_SECOND
+) -> Iterator[tuple[str, LookupService]]:
     """Serve ``records`` on a free loopback port; yields (url, service)."""
     service = LookupService(records, limit)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(service))

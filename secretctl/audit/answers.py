@@ -56,8 +56,11 @@ def read_rows(facts: Iterable[Fact], question: Question, existing: Iterable[str]
     """One row per (parameter, principal): the last read and the number of SSM reads."""
     facts = unique(facts)
     known = {n for n in existing if question.wants(n)}
-    known |= {f.subject for f in facts if f.kind in ("read", "known", "write")
-              and question.wants(f.subject)}
+    known |= {
+        f.subject
+        for f in facts
+        if f.kind in ("read", "known", "write") and question.wants(f.subject)
+    }
     rows: dict[tuple[str, str], list] = {}
 
     def add(name: str, who: str, when: str, counts: bool) -> None:
@@ -121,8 +124,13 @@ def _denied_wanted(fact: Fact, question: Question) -> bool:
 def denied_rows(facts: Iterable[Fact], question: Question) -> list[dict]:
     """Refusals: time, principal, action, target, error; by time, then principal."""
     rows = [
-        {"time": f.time, "principal": f.principal, "action": f.action, "target": f.subject,
-         "error": f.error}
+        {
+            "time": f.time,
+            "principal": f.principal,
+            "action": f.action,
+            "target": f.subject,
+            "error": f.error,
+        }
         for f in unique(facts)
         if f.kind == "denied" and _denied_wanted(f, question)
     ]

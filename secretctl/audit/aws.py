@@ -74,7 +74,9 @@ class Aws:
         for parameter_filters in filters or [[]]:
             for param in _describe(client, parameter_filters):
                 name = param["Name"]
-                if is_audited_name(name) and (not services or name[1:].rpartition("/")[0] in services):
+                if is_audited_name(name) and (
+                    not services or name[1:].rpartition("/")[0] in services
+                ):
                     found.append(
                         Existing(name, param["LastModifiedDate"], param.get("LastModifiedUser", ""))
                     )

@@ -105,7 +105,9 @@ def s3_trail_roots(client: Any, location: S3Location, account: str) -> list[str]
     return roots
 
 
-def s3_files(aws: Aws, location: S3Location, account: str, region: str, window: Window) -> list[str]:
+def s3_files(
+    aws: Aws, location: S3Location, account: str, region: str, window: Window
+) -> list[str]:
     """The keys of the window's log files (day folders listed concurrently)."""
     from concurrent.futures import ThreadPoolExecutor
 

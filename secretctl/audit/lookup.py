@@ -29,8 +29,12 @@ MAX_BACKOFF = 8.0
 class Pacer:
     """Start requests at least ``spacing`` seconds apart (so at most 2 in any second)."""
 
-    def __init__(self, spacing: float = SPACING, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        spacing: float = SPACING,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.spacing = spacing
         self.clock = clock
         self.sleep = sleep

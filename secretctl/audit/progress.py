@@ -9,8 +9,9 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None,
-                 interval: float = 0.2) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, enabled: bool | None = None, interval: float = 0.2
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.interval = interval

@@ -326,5 +326,6 @@ def _denied(
     target = key_id or resource_arn or first_arn
     if not target:
         return []
-    return [Fact("denied", event_id, when, who, target, action=action, error=error,
-                 under=context or "")]
+    return [
+        Fact("denied", event_id, when, who, target, action=action, error=error, under=context or "")
+    ]

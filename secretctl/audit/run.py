@@ -75,7 +75,8 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     aws = Aws(request.region, request.retries)
     account = request.account or aws.account()
     key_ids = (
-        aws.secrets_key_ids(resolve_kms_key(os.environ)) if question.kind == "denied"
+        aws.secrets_key_ids(resolve_kms_key(os.environ))
+        if question.kind == "denied"
         else frozenset()
     )
     scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
@@ -126,7 +127,11 @@ def _lookup(
 
 
 def _files(
-    aws: Any, kind: str, request: AuditRequest, scope: Scope, result: AuditResult,
+    aws: Any,
+    kind: str,
+    request: AuditRequest,
+    scope: Scope,
+    result: AuditResult,
     progress: Progress,
 ) -> list[Fact]:
     from secretctl.audit import logfiles, scan
@@ -150,8 +155,9 @@ def _files(
             f"between {scope.since} and {scope.until} under {where}"
         )
         return []
-    scanned = scan.scan(refs, make_fetch, scope, request.question, threads=threads,
-                        on_progress=progress.files)
+    scanned = scan.scan(
+        refs, make_fetch, scope, request.question, threads=threads, on_progress=progress.files
+    )
     result.notes.extend(f"warning: {w}" for w in scanned.warnings)
     return scanned.facts
 
@@ -164,8 +170,9 @@ def _athena(
 
     question = request.question
     assert request.athena_table and request.athena_workgroup
-    sql = question_sql(request.athena_table, scope, request.window, question,
-                       [e.name for e in existing])
+    sql = question_sql(
+        request.athena_table, scope, request.window, question, [e.name for e in existing]
+    )
     polls = [0]
 
     def on_poll(state: str, stats: dict[str, Any]) -> None:
@@ -185,14 +192,19 @@ def athena_answer(
         return unused_from_reads({r["parameter"] for r in rows}, existing)
     if question.kind == "reads":
         shaped = [
-            {"parameter": r["parameter"], "principal": r["principal"],
-             "last_read": r["last_read"], "reads": int(r["reads"] or 0)}
+            {
+                "parameter": r["parameter"],
+                "principal": r["principal"],
+                "last_read": r["last_read"],
+                "reads": int(r["reads"] or 0),
+            }
             for r in rows
         ]
         return sorted(shaped, key=lambda r: (r["parameter"], r["principal"]))
     if question.kind == "writes":
         shaped = [{k: r[k] for k in ("time", "principal", "action", "parameter")} for r in rows]
-        return sorted(shaped, key=lambda r: (r["time"], r["parameter"], r["principal"],
-                                             r["action"]))
+        return sorted(
+            shaped, key=lambda r: (r["time"], r["parameter"], r["principal"], r["action"])
+        )
     shaped = [{k: r[k] for k in ("time", "principal", "action", "target", "error")} for r in rows]
     return sorted(shaped, key=lambda r: (r["time"], r["principal"], r["action"], r["target"]))

@@ -193,9 +193,7 @@ def _init_worker(make_fetch: Callable[[], Fetch]) -> None:
     _worker_fetch = make_fetch()
 
 
-def _worker_task(
-    refs: Sequence[Any], scope: Scope, question: Question, threads: int
-) -> ScanResult:
+def _worker_task(refs: Sequence[Any], scope: Scope, question: Question, threads: int) -> ScanResult:
     assert _worker_fetch is not None
     return scan_chunk(refs, _worker_fetch, scope, question, threads)
 
@@ -240,8 +238,7 @@ def scan(
         initargs=(make_fetch,),
     ) as pool:
         futures = [
-            pool.submit(_worker_task, part, scope, question, threads)
-            for part in chunks(refs, size)
+            pool.submit(_worker_task, part, scope, question, threads) for part in chunks(refs, size)
         ]
         for future in as_completed(futures):
             total.add(future.result())

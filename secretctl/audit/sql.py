@@ -94,16 +94,13 @@ def is_audited(name: str) -> str:
 
 def principal_sql() -> str:
     """``rules.principal`` in SQL."""
+
     def column(path: Sequence[str]) -> str:
         return "NULLIF(useridentity." + ".".join(p.lower() for p in path) + ", '')"
 
-    cases = " ".join(
-        f"WHEN {quote(kind)} THEN {column(path)}" for kind, path in PRINCIPAL_FIELDS
-    )
+    cases = " ".join(f"WHEN {quote(kind)} THEN {column(path)}" for kind, path in PRINCIPAL_FIELDS)
     fallbacks = ", ".join(column(path) for path in FALLBACK_PRINCIPAL_FIELDS)
-    return (
-        f"coalesce(CASE useridentity.type {cases} END, {fallbacks}, {quote(UNKNOWN_PRINCIPAL)})"
-    )
+    return f"coalesce(CASE useridentity.type {cases} END, {fallbacks}, {quote(UNKNOWN_PRINCIPAL)})"
 
 
 def _in(values: Iterable[str]) -> str:
@@ -170,8 +167,8 @@ def named_cte(scope: Scope) -> str:
 ),
 facts AS (
   SELECT DISTINCT eventid, eventtime, principal, eventname, kind, counts, parameter
-  FROM (SELECT n.*, {normalised('n.value', scope)} AS parameter FROM named n) AS normal
-  WHERE {is_audited('parameter')}
+  FROM (SELECT n.*, {normalised("n.value", scope)} AS parameter FROM named n) AS normal
+  WHERE {is_audited("parameter")}
 )"""
 
 
@@ -228,7 +225,7 @@ counted AS (
 )
 SELECT parameter, principal, max(eventtime) AS last_read, sum(n) AS reads
 FROM counted
-WHERE {wants('parameter', question)}
+WHERE {wants("parameter", question)}
 GROUP BY parameter, principal
 ORDER BY parameter, principal"""
 
@@ -238,7 +235,7 @@ def writes_sql(table: str, scope: Scope, window: Window, question: Question) -> 
 {named_cte(scope)}
 SELECT eventtime AS "time", principal, eventname AS action, parameter
 FROM facts
-WHERE kind = 'write' AND {wants('parameter', question)}
+WHERE kind = 'write' AND {wants("parameter", question)}
 ORDER BY "time", parameter, principal, action"""
 
 
@@ -266,8 +263,9 @@ def denied_sql(table: str, scope: Scope, window: Window, question: Question) -> 
             f"e.errorcode, {target} AS target, {under} AS under, {quote(holds)} AS holds "
             f"FROM {source} WHERE e.eventsource = {quote(SSM)} AND {refused}{extra}"
         )
-    absent = " AND ".join(f"json_extract(e.requestparameters, {quote('$.' + f)}) IS NULL"
-                          for f, _, _ in fields)
+    absent = " AND ".join(
+        f"json_extract(e.requestparameters, {quote('$.' + f)}) IS NULL" for f, _, _ in fields
+    )
     arn_name = normalised(resource_arn, scope)
     selects.append(
         f"SELECT e.eventid, e.eventtime, e.principal, e.eventsource, e.eventname, e.errorcode, "
@@ -302,7 +300,7 @@ refusals AS (
   SELECT DISTINCT eventid, eventtime, principal,
          split_part(eventsource, '.', 1) || ':' || eventname AS action, target, errorcode, under
   FROM targets
-  WHERE target IS NOT NULL AND (holds <> 'parameter' OR {is_audited('target')})
+  WHERE target IS NOT NULL AND (holds <> 'parameter' OR {is_audited("target")})
 )
 SELECT eventtime AS "time", principal, action, target, errorcode AS error
 FROM refusals

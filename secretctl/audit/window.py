@@ -11,7 +11,9 @@ from secretctl.errors import UsageError
 
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-FORMAT_HINT = "a duration (90m, 36h, 7d) or an ISO date or date-time (2026-03-01, 2026-03-01T12:00:00Z)"
+FORMAT_HINT = (
+    "a duration (90m, 36h, 7d) or an ISO date or date-time (2026-03-01, 2026-03-01T12:00:00Z)"
+)
 DEFAULT_DAYS = 7
 UNUSED_DEFAULT_DAYS = 90
 
@@ -85,7 +87,9 @@ def parse_window(
     """The window from ``--since``/``--until`` (defaults: the last ``default_days`` days)."""
     current = now or datetime.now(timezone.utc)
     current = current.astimezone(timezone.utc)
-    current = current.replace(microsecond=0) + timedelta(seconds=math.ceil(current.microsecond / 1e6))
+    current = current.replace(microsecond=0) + timedelta(
+        seconds=math.ceil(current.microsecond / 1e6)
+    )
     end = parse_moment(until, "--until", current) if until else current
     start = parse_moment(since, "--since", current) if since else end - timedelta(days=default_days)
     if start >= end:

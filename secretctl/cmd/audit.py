@@ -10,50 +10,97 @@ import click
 from secretctl.cmd.common import json_option, preserve_case_option, warn
 
 COLUMNS = {  # question -> (table header, JSON field) pairs
-    "reads": [("Parameter", "parameter"), ("Principal", "principal"),
-              ("LastRead", "last_read"), ("Reads", "reads")],
-    "unused": [("Parameter", "parameter"), ("LastModified", "last_modified"),
-               ("ModifiedBy", "modified_by")],
-    "denied": [("Time", "time"), ("Principal", "principal"), ("Action", "action"),
-               ("Target", "target"), ("Error", "error")],
-    "writes": [("Time", "time"), ("Principal", "principal"), ("Action", "action"),
-               ("Parameter", "parameter")],
+    "reads": [
+        ("Parameter", "parameter"),
+        ("Principal", "principal"),
+        ("LastRead", "last_read"),
+        ("Reads", "reads"),
+    ],
+    "unused": [
+        ("Parameter", "parameter"),
+        ("LastModified", "last_modified"),
+        ("ModifiedBy", "modified_by"),
+    ],
+    "denied": [
+        ("Time", "time"),
+        ("Principal", "principal"),
+        ("Action", "action"),
+        ("Target", "target"),
+        ("Error", "error"),
+    ],
+    "writes": [
+        ("Time", "time"),
+        ("Principal", "principal"),
+        ("Action", "action"),
+        ("Parameter", "parameter"),
+    ],
 }
 TIME_FIELDS = {"last_read", "last_modified", "time"}
 
 
 def audit_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every audit question takes."""
-    for option in reversed([
-        click.option("--since", metavar="WHEN",
-                     help="Start of the window: a duration (90m, 36h, 7d) or an ISO date or "
-                     "date-time, UTC when no zone. Default: 7 days ago (unused: 90)."),
-        click.option("--until", metavar="WHEN", help="End of the window (excluded). Default: now."),
-        click.option("--source", default="lookup", show_default=True, envvar="SECRETCTL_AUDIT_SOURCE",
-                     metavar="lookup|s3://BUCKET[/PREFIX]|DIR|athena",
-                     help="Where the events come from. Env: SECRETCTL_AUDIT_SOURCE."),
-        click.option("--account", metavar="ID",
-                     help="Account whose logs to read (s3://, DIR, athena). Default: the caller's."),
-        click.option("--region", metavar="REGION",
-                     help="Region whose parameters and logs to audit. Default: the configured one."),
-        click.option("--athena-table", metavar="DB.TABLE", envvar="SECRETCTL_AUDIT_ATHENA_TABLE",
-                     help="The CloudTrail table (the platform's auditAthenaTable export)."),
-        click.option("--athena-workgroup", metavar="WG", envvar="SECRETCTL_AUDIT_ATHENA_WORKGROUP",
-                     help="The workgroup (the platform's auditAthenaWorkgroup export)."),
-        json_option,
-        preserve_case_option,
-        click.pass_context,
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--since",
+                metavar="WHEN",
+                help="Start of the window: a duration (90m, 36h, 7d) or an ISO date or "
+                "date-time, UTC when no zone. Default: 7 days ago (unused: 90).",
+            ),
+            click.option(
+                "--until", metavar="WHEN", help="End of the window (excluded). Default: now."
+            ),
+            click.option(
+                "--source",
+                default="lookup",
+                show_default=True,
+                envvar="SECRETCTL_AUDIT_SOURCE",
+                metavar="lookup|s3://BUCKET[/PREFIX]|DIR|athena",
+                help="Where the events come from. Env: SECRETCTL_AUDIT_SOURCE.",
+            ),
+            click.option(
+                "--account",
+                metavar="ID",
+                help="Account whose logs to read (s3://, DIR, athena). Default: the caller's.",
+            ),
+            click.option(
+                "--region",
+                metavar="REGION",
+                help="Region whose parameters and logs to audit. Default: the configured one.",
+            ),
+            click.option(
+                "--athena-table",
+                metavar="DB.TABLE",
+                envvar="SECRETCTL_AUDIT_ATHENA_TABLE",
+                help="The CloudTrail table (the platform's auditAthenaTable export).",
+            ),
+            click.option(
+                "--athena-workgroup",
+                metavar="WG",
+                envvar="SECRETCTL_AUDIT_ATHENA_WORKGROUP",
+                help="The workgroup (the platform's auditAthenaWorkgroup export).",
+            ),
+            json_option,
+            preserve_case_option,
+            click.pass_context,
+        ]
+    ):
         command = option(command)
     return command
 
 
-def _run(ctx: click.Context, kind: str, services: tuple[str, ...], key: str | None,
-         options: dict[str, Any]) -> None:
+def _run(
+    ctx: click.Context,
+    kind: str,
+    services: tuple[str, ...],
+    key: str | None,
+    options: dict[str, Any],
+) -> None:
     from secretctl.audit.answers import Question
     from secretctl.audit.progress import Progress
     from secretctl.audit.run import AuditRequest, run_audit
-    from secretctl.audit.window import UNUSED_DEFAULT_DAYS, DEFAULT_DAYS, parse_window
+    from secretctl.audit.window import DEFAULT_DAYS, UNUSED_DEFAULT_DAYS, parse_window
     from secretctl.naming import normalize_key, normalize_service
     from secretctl.output import format_table, to_json
 
@@ -64,12 +111,18 @@ def _run(ctx: click.Context, kind: str, services: tuple[str, ...], key: str | No
         normalize_key(key, preserve) if key is not None else None,
     )
     window = parse_window(
-        options["since"], options["until"],
+        options["since"],
+        options["until"],
         default_days=UNUSED_DEFAULT_DAYS if kind == "unused" else DEFAULT_DAYS,
     )
     request = AuditRequest(
-        question, window, options["source"], options["account"], options["region"],
-        options["athena_table"], options["athena_workgroup"],
+        question,
+        window,
+        options["source"],
+        options["account"],
+        options["region"],
+        options["athena_table"],
+        options["athena_workgroup"],
         (ctx.find_root().obj or {}).get("retries"),
     )
     result = run_audit(request, Progress())
@@ -82,9 +135,7 @@ def _run(ctx: click.Context, kind: str, services: tuple[str, ...], key: str | No
     if not result.rows:
         warn(f"no {kind} found between {window.since_text} and {window.until_text}")
         return
-    table = [
-        [_cell(field, row[field]) for _, field in columns] for row in result.rows
-    ]
+    table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
     click.echo(format_table([header for header, _ in columns], table))
 
 

@@ -20,8 +20,13 @@ SINCE = datetime(2026, 3, 1, tzinfo=timezone.utc)
 UNTIL = datetime(2026, 3, 8, tzinfo=timezone.utc)
 WINDOW = Window(SINCE, UNTIL)
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SCOPE = Scope(ACCOUNT, REGION, cloudtrail_time(SINCE), cloudtrail_time(UNTIL),
-              frozenset({KEY_ARN, "alias/parameter_store_key"}))
+SCOPE = Scope(
+    ACCOUNT,
+    REGION,
+    cloudtrail_time(SINCE),
+    cloudtrail_time(UNTIL),
+    frozenset({KEY_ARN, "alias/parameter_store_key"}),
+)
 TABLE = "audit_db.cloudtrail"
 MODIFIED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
@@ -35,8 +40,12 @@ def existing(*names: str) -> list[Existing]:
     return [Existing(n, MODIFIED, "arn:aws:iam::123456789012:user/alice") for n in names]
 
 
-def local_answer(records: Iterable[dict[str, Any]], question: Question,
-                 present: Iterable[Existing] = (), scope: Scope = SCOPE) -> list[dict]:
+def local_answer(
+    records: Iterable[dict[str, Any]],
+    question: Question,
+    present: Iterable[Existing] = (),
+    scope: Scope = SCOPE,
+) -> list[dict]:
     facts = [f for r in records for f in classify(r, scope) if relevant(f, question)]
     return answer(question, facts, present)
 
@@ -76,16 +85,25 @@ def _identity(identity: dict[str, Any] | None) -> dict[str, Any] | None:
     issuer = context.get("sessionIssuer") or {}
     attributes = context.get("attributes") or {}
     return {
-        "type": identity.get("type"), "principalid": identity.get("principalId"),
-        "arn": identity.get("arn"), "accountid": identity.get("accountId"),
-        "invokedby": identity.get("invokedBy"), "accesskeyid": identity.get("accessKeyId"),
+        "type": identity.get("type"),
+        "principalid": identity.get("principalId"),
+        "arn": identity.get("arn"),
+        "accountid": identity.get("accountId"),
+        "invokedby": identity.get("invokedBy"),
+        "accesskeyid": identity.get("accessKeyId"),
         "username": identity.get("userName"),
         "sessioncontext": {
-            "attributes": {"mfaauthenticated": _text(attributes.get("mfaAuthenticated")),
-                           "creationdate": attributes.get("creationDate")},
-            "sessionissuer": {"type": issuer.get("type"), "principalid": issuer.get("principalId"),
-                              "arn": issuer.get("arn"), "accountid": issuer.get("accountId"),
-                              "username": issuer.get("userName")},
+            "attributes": {
+                "mfaauthenticated": _text(attributes.get("mfaAuthenticated")),
+                "creationdate": attributes.get("creationDate"),
+            },
+            "sessionissuer": {
+                "type": issuer.get("type"),
+                "principalid": issuer.get("principalId"),
+                "arn": issuer.get("arn"),
+                "accountid": issuer.get("accountId"),
+                "username": issuer.get("userName"),
+            },
         },
     }
 
@@ -96,14 +114,26 @@ def table_row(record: dict[str, Any], delivered: datetime) -> list[Any]:
         for r in record.get("resources") or []
     ]
     return [
-        record.get("eventVersion"), _identity(record.get("userIdentity")),
-        record.get("eventTime"), record.get("eventSource"), record.get("eventName"),
-        record.get("awsRegion"), record.get("sourceIPAddress"), record.get("userAgent"),
-        record.get("errorCode"), record.get("errorMessage"),
-        _text(record.get("requestParameters")), _text(record.get("responseElements")),
-        record.get("requestID"), record.get("eventID"), _text(record.get("readOnly")),
-        resources or None, record.get("eventType"), record.get("recipientAccountId"),
-        record.get("recipientAccountId") or ACCOUNT, record.get("awsRegion"),
+        record.get("eventVersion"),
+        _identity(record.get("userIdentity")),
+        record.get("eventTime"),
+        record.get("eventSource"),
+        record.get("eventName"),
+        record.get("awsRegion"),
+        record.get("sourceIPAddress"),
+        record.get("userAgent"),
+        record.get("errorCode"),
+        record.get("errorMessage"),
+        _text(record.get("requestParameters")),
+        _text(record.get("responseElements")),
+        record.get("requestID"),
+        record.get("eventID"),
+        _text(record.get("readOnly")),
+        resources or None,
+        record.get("eventType"),
+        record.get("recipientAccountId"),
+        record.get("recipientAccountId") or ACCOUNT,
+        record.get("awsRegion"),
         f"{delivered:%Y/%m/%d}",
     ]
 
@@ -114,9 +144,13 @@ def duckdb_sql(trino_sql: str) -> str:
     return sqlglot.transpile(trino_sql, read="trino", write="duckdb")[0]
 
 
-def athena_answer_on_duckdb(records: Iterable[dict[str, Any]], question: Question,
-                            present: Iterable[Existing] = (), scope: Scope = SCOPE,
-                            window: Window = WINDOW) -> list[dict]:
+def athena_answer_on_duckdb(
+    records: Iterable[dict[str, Any]],
+    question: Question,
+    present: Iterable[Existing] = (),
+    scope: Scope = SCOPE,
+    window: Window = WINDOW,
+) -> list[dict]:
     """The Athena query for ``question``, transpiled to DuckDB and run over ``records``."""
     import duckdb
 
@@ -131,8 +165,10 @@ def athena_answer_on_duckdb(records: Iterable[dict[str, Any]], question: Questio
     sql = question_sql(TABLE, scope, window, question, [e.name for e in present])
     cursor = con.execute(duckdb_sql(sql))
     names = [d[0] for d in cursor.description]
-    found = [dict(zip(names, (None if v is None else str(v) for v in row), strict=True))
-             for row in cursor.fetchall()]
+    found = [
+        dict(zip(names, (None if v is None else str(v) for v in row), strict=True))
+        for row in cursor.fetchall()
+    ]
     return athena_answer(question, found, present)
 
 

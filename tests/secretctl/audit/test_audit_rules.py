@@ -12,8 +12,8 @@ import pytest
 from devtools.cloudtrail_events import (
     ACCOUNT,
     OTHER_ACCOUNT,
-    aws_service,
     assumed_role,
+    aws_service,
     decrypt,
     delete_parameter,
     delete_parameters,
@@ -45,8 +45,9 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return ENGINES[request.param]
 
 
-def reads(engine: Engine, records: list[dict], present: tuple[str, ...] = (),
-          question: Question = READS) -> dict[tuple[str, str], tuple[str, int]]:
+def reads(
+    engine: Engine, records: list[dict], present: tuple[str, ...] = (), question: Question = READS
+) -> dict[tuple[str, str], tuple[str, int]]:
     rows = engine(records, question, existing(*present))
     return {(r["parameter"], r["principal"]): (r["last_read"], r["reads"]) for r in rows}
 
@@ -63,25 +64,35 @@ def test_rule_get_parameter_is_a_read(engine: Engine) -> None:
 
 def test_rule_get_parameters_reads_each_name(engine: Engine) -> None:
     found = reads(engine, [get_parameters(at(1), TASK, ["/api/a", "/api/b", "/api/a:2"])])
-    assert found == {("/api/a", TASK_ROLE): ("2026-03-02T12:00:00Z", 1),
-                     ("/api/b", TASK_ROLE): ("2026-03-02T12:00:00Z", 1)}, (
+    assert found == {
+        ("/api/a", TASK_ROLE): ("2026-03-02T12:00:00Z", 1),
+        ("/api/b", TASK_ROLE): ("2026-03-02T12:00:00Z", 1),
+    }, (
         "RULE: ssm:GetParameters is one read of every parameter among its names "
         "(a name given twice, once with a selector, is still one read)"
     )
 
 
 def test_rule_history_counts_only_with_decryption(engine: Engine) -> None:
-    records = [get_parameter_history(at(1), TASK, "/api/a", decrypt=True),
-               get_parameter_history(at(2), TASK, "/api/b", decrypt=False)]
+    records = [
+        get_parameter_history(at(1), TASK, "/api/a", decrypt=True),
+        get_parameter_history(at(2), TASK, "/api/b", decrypt=False),
+    ]
     assert reads(engine, records) == {("/api/a", TASK_ROLE): ("2026-03-02T12:00:00Z", 1)}, (
         "RULE: ssm:GetParameterHistory is a read only with decryption"
     )
 
 
-@pytest.mark.parametrize("given", [
-    "/api/db_url", parameter_arn("/api/db_url"), "/api/db_url:3", "/api/db_url:live",
-    parameter_arn("/api/db_url") + ":live",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "/api/db_url",
+        parameter_arn("/api/db_url"),
+        "/api/db_url:3",
+        "/api/db_url:live",
+        parameter_arn("/api/db_url") + ":live",
+    ],
+)
 def test_rule_names_are_normalised(engine: Engine, given: str) -> None:
     found = reads(engine, [get_parameter(at(1), TASK, given)])
     assert list(found) == [("/api/db_url", TASK_ROLE)], (
@@ -112,20 +123,27 @@ def test_rule_by_path_covers_one_level_of_known_parameters(engine: Engine) -> No
     ]
     present = ("/api/db_url", "/api/token")
     found = reads(engine, records, present, Question("reads", ("api",)))
-    assert {p for p, _ in found} == {"/api/db_url", "/api/token", "/api/written",
-                                     "/api/encrypted"}, (
+    assert {p for p, _ in found} == {
+        "/api/db_url",
+        "/api/token",
+        "/api/written",
+        "/api/encrypted",
+    }, (
         "RULE: GetParametersByPath counts for every known parameter one level below the path: "
         "listed by SSM, or named by a read, write or KMS encryption context in the window"
     )
-    assert all(v == ("2026-03-02T12:00:00Z", 1) for (p, who), v in found.items()
-               if who == TASK_ROLE)
+    assert all(
+        v == ("2026-03-02T12:00:00Z", 1) for (p, who), v in found.items() if who == TASK_ROLE
+    )
 
 
 def test_rule_by_path_non_recursive_is_one_level(engine: Engine) -> None:
-    records = [get_parameters_by_path(at(1), TASK, "/team"),
-               get_parameter(at(0), ALICE, "/team/api/key")]
+    records = [
+        get_parameters_by_path(at(1), TASK, "/team"),
+        get_parameter(at(0), ALICE, "/team/api/key"),
+    ]
     found = reads(engine, records, ("/team/key",), Question("reads", ("team",)))
-    assert (("/team/key", TASK_ROLE) in found), "RULE: a path covers one level below it"
+    assert ("/team/key", TASK_ROLE) in found, "RULE: a path covers one level below it"
     found = reads(engine, records, ("/team/api/key",), Question("reads", ("team/api",)))
     assert ("/team/api/key", TASK_ROLE) not in found, (
         "RULE: a non-recursive path does not cover deeper parameters"
@@ -156,8 +174,10 @@ def test_rule_next_page_is_not_counted_again(engine: Engine) -> None:
 
 
 def test_rule_decrypt_sets_last_read_but_not_the_count(engine: Engine) -> None:
-    records = [get_parameter(at(1), TASK, "/api/db_url"),
-               decrypt(at(1, second=1), TASK, parameter_arn("/api/db_url"))]
+    records = [
+        get_parameter(at(1), TASK, "/api/db_url"),
+        decrypt(at(1, second=1), TASK, parameter_arn("/api/db_url")),
+    ]
     assert reads(engine, records) == {("/api/db_url", TASK_ROLE): ("2026-03-02T12:00:01Z", 1)}, (
         "RULE: a kms:Decrypt with P's PARAMETER_ARN context counts for last_read, not reads"
     )
@@ -169,9 +189,7 @@ def test_rule_decrypt_alone_makes_a_row_and_keeps_off_unused(engine: Engine) -> 
         "RULE: a Decrypt with no SSM read in the window still makes a row, with reads 0"
     )
     unused = engine(records, Question("unused", ("api",)), existing("/api/db_url", "/api/token"))
-    assert [r["parameter"] for r in unused] == ["/api/token"], (
-        "RULE: a Decrypt keeps P off unused"
-    )
+    assert [r["parameter"] for r in unused] == ["/api/token"], "RULE: a Decrypt keeps P off unused"
 
 
 def test_rule_regional_parameters(engine: Engine) -> None:
@@ -189,12 +207,18 @@ def test_rule_regional_parameters(engine: Engine) -> None:
 # --- principals ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("identity", "expected"), [
-    (assumed_role("deploy", "ci-run-7", path="/ci/team/"), f"arn:aws:iam::{ACCOUNT}:role/ci/team/deploy"),
-    (iam_user("alice"), ALICE_ARN),
-    (root(), f"arn:aws:iam::{ACCOUNT}:root"),
-    (aws_service("cloudformation.amazonaws.com"), "cloudformation.amazonaws.com"),
-])
+@pytest.mark.parametrize(
+    ("identity", "expected"),
+    [
+        (
+            assumed_role("deploy", "ci-run-7", path="/ci/team/"),
+            f"arn:aws:iam::{ACCOUNT}:role/ci/team/deploy",
+        ),
+        (iam_user("alice"), ALICE_ARN),
+        (root(), f"arn:aws:iam::{ACCOUNT}:root"),
+        (aws_service("cloudformation.amazonaws.com"), "cloudformation.amazonaws.com"),
+    ],
+)
 def test_rule_principal_is_the_identity_not_the_session(
     engine: Engine, identity: dict, expected: str
 ) -> None:
@@ -206,8 +230,10 @@ def test_rule_principal_is_the_identity_not_the_session(
 
 
 def test_rule_sessions_of_one_role_are_one_principal(engine: Engine) -> None:
-    records = [get_parameter(at(1), assumed_role("api-task", f"task-{i}", path="/ecs/"),
-                             "/api/db_url") for i in range(3)]
+    records = [
+        get_parameter(at(1), assumed_role("api-task", f"task-{i}", path="/ecs/"), "/api/db_url")
+        for i in range(3)
+    ]
     assert reads(engine, records) == {("/api/db_url", TASK_ROLE): ("2026-03-02T12:00:00Z", 3)}, (
         "RULE: reads = the number of SSM read events by the role, whatever the session"
     )
@@ -225,15 +251,17 @@ def test_rule_a_service_is_one_level(engine: Engine) -> None:
 
 
 def test_rule_chamber_parameters_never_count(engine: Engine) -> None:
-    records = [get_parameter(at(1), TASK, "/_chamber/config"), get_parameter(at(1), TASK, "/plain"),
-               put_parameter(at(1), ALICE, "/_chamber/x")]
+    records = [
+        get_parameter(at(1), TASK, "/_chamber/config"),
+        get_parameter(at(1), TASK, "/plain"),
+        put_parameter(at(1), ALICE, "/_chamber/x"),
+    ]
     assert engine(records, Question("reads", ("_chamber",)), []) == []
     assert engine(records, Question("writes", ()), []) == [], (
         "RULE: only /<service>/<key> parameters count, never /_chamber/..."
     )
     assert engine(records, Question("unused", ()), existing("/api/a")) == [
-        {"parameter": "/api/a", "last_modified": "2026-01-02T03:04:05Z",
-         "modified_by": ALICE_ARN}
+        {"parameter": "/api/a", "last_modified": "2026-01-02T03:04:05Z", "modified_by": ALICE_ARN}
     ]
 
 
@@ -248,8 +276,10 @@ def test_rule_unused_lists_only_existing_unread_parameters(engine: Engine) -> No
 def test_rule_window_is_half_open(engine: Engine) -> None:
     from tests.secretctl.audit.support import SINCE, UNTIL
 
-    records = [get_parameter(SINCE, TASK, "/api/at_since"),
-               get_parameter(UNTIL, TASK, "/api/at_until")]
+    records = [
+        get_parameter(SINCE, TASK, "/api/at_since"),
+        get_parameter(UNTIL, TASK, "/api/at_until"),
+    ]
     assert [p for p, _ in reads(engine, records)] == ["/api/at_since"], (
         "RULE: the window is [since, until) on eventTime"
     )
@@ -283,12 +313,17 @@ def test_rule_writes(engine: Engine) -> None:
     ]
     rows = engine(records, Question("writes", ("api",)), [])
     assert [(r["action"], r["parameter"]) for r in rows] == [
-        ("PutParameter", "/api/a"), ("DeleteParameter", "/api/b"),
-        ("DeleteParameters", "/api/c"), ("DeleteParameters", "/api/d"),
-        ("LabelParameterVersion", "/api/a"), ("AddTagsToResource", "/api/a"),
+        ("PutParameter", "/api/a"),
+        ("DeleteParameter", "/api/b"),
+        ("DeleteParameters", "/api/c"),
+        ("DeleteParameters", "/api/d"),
+        ("LabelParameterVersion", "/api/a"),
+        ("AddTagsToResource", "/api/a"),
         ("RemoveTagsFromResource", "/api/a"),
-    ], ("RULE: writes = successful PutParameter, DeleteParameter(s), LabelParameterVersion, "
-        "Add/RemoveTagsFromResource on a parameter")
+    ], (
+        "RULE: writes = successful PutParameter, DeleteParameter(s), LabelParameterVersion, "
+        "Add/RemoveTagsFromResource on a parameter"
+    )
     assert all("value" not in str(r) for r in rows)
 
 
@@ -314,8 +349,10 @@ def test_rule_denied_ssm_one_row_per_target(engine: Engine) -> None:
         ("ssm:GetParameters", "/billing/b", "AccessDenied"),
         ("ssm:GetParametersByPath", "/billing/", "AccessDenied"),
         ("ssm:GetParameter", "/api/c", "AccessDenied"),
-    ], ("RULE: denied = one row per target: each name of a GetParameters, the path as given, "
-        "parameter names normalised")
+    ], (
+        "RULE: denied = one row per target: each name of a GetParameters, the path as given, "
+        "parameter names normalised"
+    )
 
 
 def test_rule_denied_falls_back_to_the_error_message(engine: Engine) -> None:
@@ -331,12 +368,18 @@ def test_rule_denied_kms_on_the_secrets_key(engine: Engine) -> None:
     records = [
         kms("Decrypt", at(1), ALICE, key_id=KEY_ARN, denied=True),
         kms("Decrypt", at(2), ALICE, parameter=parameter_arn("/api/a"), denied=True),
-        kms("Decrypt", at(3), ALICE, key_id="arn:aws:kms:us-east-1:123456789012:key/other",
-            denied=True),
+        kms(
+            "Decrypt",
+            at(3),
+            ALICE,
+            key_id="arn:aws:kms:us-east-1:123456789012:key/other",
+            denied=True,
+        ),
     ]
     records[2]["resources"][0]["ARN"] = "arn:aws:kms:us-east-1:123456789012:key/other"
     records[2]["errorMessage"] = records[2]["errorMessage"].replace(
-        "key/1234abcd-12ab-34cd-56ef-1234567890ab", "key/other")
+        "key/1234abcd-12ab-34cd-56ef-1234567890ab", "key/other"
+    )
     rows = engine(records, Question("denied", ()), [])
     assert [(r["action"], r["target"], r["error"]) for r in rows] == [
         ("kms:Decrypt", KEY_ARN, "AccessDeniedException"),
@@ -372,9 +415,14 @@ def test_rule_only_access_denied_codes(engine: Engine) -> None:
 
 
 def test_sorting_of_reads(engine: Engine) -> None:
-    records = [get_parameter(at(1), ALICE, "/api/b"), get_parameter(at(2), TASK, "/api/a"),
-               get_parameter(at(3), ALICE, "/api/a")]
+    records = [
+        get_parameter(at(1), ALICE, "/api/b"),
+        get_parameter(at(2), TASK, "/api/a"),
+        get_parameter(at(3), ALICE, "/api/a"),
+    ]
     rows = engine(records, READS, [])
     assert [(r["parameter"], r["principal"]) for r in rows] == [
-        ("/api/a", TASK_ROLE), ("/api/a", ALICE_ARN), ("/api/b", ALICE_ARN)
+        ("/api/a", TASK_ROLE),
+        ("/api/a", ALICE_ARN),
+        ("/api/b", ALICE_ARN),
     ], "reads are sorted by parameter then principal"

@@ -67,19 +67,33 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         get_parameters(t(6), root(), ["/api/token", "/billing/key"], rng=rng),
         put_parameter(t(7), ALICE, "/api/new_key", rng=rng),
         delete_parameter(t(8), ALICE, "/api/old_key", rng=rng),
-        get_parameter(t(9), iam_user("mallory"), "/billing/key",
-                      denied=parameter_arn("/billing/key"), rng=rng),
-        kms("Decrypt", t(10), iam_user("mallory"), parameter=parameter_arn("/api/db_url"),
-            denied=True, rng=rng),
-        get_parameter(SINCE + timedelta(days=1, hours=23, minutes=58), ALICE, "/billing/key",
-                      rng=rng),  # delivered into the next day's folder
+        get_parameter(
+            t(9), iam_user("mallory"), "/billing/key", denied=parameter_arn("/billing/key"), rng=rng
+        ),
+        kms(
+            "Decrypt",
+            t(10),
+            iam_user("mallory"),
+            parameter=parameter_arn("/api/db_url"),
+            denied=True,
+            rng=rng,
+        ),
+        get_parameter(
+            SINCE + timedelta(days=1, hours=23, minutes=58), ALICE, "/billing/key", rng=rng
+        ),  # delivered into the next day's folder
         get_parameter(SINCE - timedelta(minutes=1), ALICE, "/api/unused", rng=rng),  # before
         get_parameter(UNTIL, ALICE, "/api/unused", rng=rng),  # at until: excluded
     ]
     # enough SSM traffic for several LookupEvents pages
     records += [
-        event("ssm.amazonaws.com", "UpdateInstanceInformation", t(12 + i / 60), TASK,
-              {"instanceId": "i-0123456789abcdef0"}, rng=rng)
+        event(
+            "ssm.amazonaws.com",
+            "UpdateInstanceInformation",
+            t(12 + i / 60),
+            TASK,
+            {"instanceId": "i-0123456789abcdef0"},
+            rng=rng,
+        )
         for i in range(120)
     ]
     return records, [records[3]["eventID"], records[5]["eventID"]]
@@ -94,14 +108,30 @@ def trail(tmp_path: Path, aws_env: dict[str, str]) -> Iterator[dict[str, Any]]:
     (plain / "notes" / "readme.json.gz").write_bytes(b"not gzip at all")
     org = tmp_path / "org"
     LogWriter(TrailLayout(org, prefix="trail", org_id=ORG_ID)).write(records, duplicate=twice)
-    s3 = boto3.client("s3", endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=REGION,
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket=BUCKET)
     upload_tree(s3, BUCKET, org)
-    ssm = boto3.client("ssm", endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=REGION,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    for name in ("/api/db_url", "/api/token", "/api/unused", "/billing/key", "/billing/spare",
-                 "/_chamber/x"):
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    for name in (
+        "/api/db_url",
+        "/api/token",
+        "/api/unused",
+        "/billing/key",
+        "/billing/spare",
+        "/_chamber/x",
+    ):
         ssm.put_parameter(Name=name, Value="v", Type="SecureString")
     present = [
         Existing(p["Name"], p["LastModifiedDate"], p.get("LastModifiedUser", ""))
@@ -109,8 +139,13 @@ def trail(tmp_path: Path, aws_env: dict[str, str]) -> Iterator[dict[str, Any]]:
         if not p["Name"].startswith("/_chamber")
     ]
     with lookup_server(records) as (url, service):
-        yield {"records": records, "dir": plain, "url": url, "service": service,
-               "existing": present}
+        yield {
+            "records": records,
+            "dir": plain,
+            "url": url,
+            "service": service,
+            "existing": present,
+        }
 
 
 QUESTIONS = [
@@ -123,15 +158,28 @@ QUESTIONS = [
 
 
 def audit_json(run: Run, trail: dict[str, Any], source: str, *args: str) -> list[dict]:
-    result = run("audit", *args, *WINDOW_ARGS, "--source", source, "--json",
-                 env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]}, timeout=120)
+    result = run(
+        "audit",
+        *args,
+        *WINDOW_ARGS,
+        "--source",
+        source,
+        "--json",
+        env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None:
-    scope = Scope(ACCOUNT, REGION, cloudtrail_time(SINCE), cloudtrail_time(UNTIL),
-                  frozenset({"alias/parameter_store_key"}))
+    scope = Scope(
+        ACCOUNT,
+        REGION,
+        cloudtrail_time(SINCE),
+        cloudtrail_time(UNTIL),
+        frozenset({"alias/parameter_store_key"}),
+    )
     for kind, services in QUESTIONS:
         answers = {
             source: audit_json(run, trail, source, kind, *services)
@@ -139,8 +187,12 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
         }
         question = Question(kind, tuple(services))
         answers["athena-sql"] = athena_answer_on_duckdb(
-            trail["records"], question, [e for e in trail["existing"] if question.wants(e.name)],
-            scope, Window(SINCE, UNTIL))
+            trail["records"],
+            question,
+            [e for e in trail["existing"] if question.wants(e.name)],
+            scope,
+            Window(SINCE, UNTIL),
+        )
         assert answers["lookup"], f"{kind} {services}: an empty answer proves nothing"
         for source, rows in answers.items():
             assert rows == answers["lookup"], f"{kind} {services}: {source} differs from lookup"
@@ -170,8 +222,15 @@ def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, A
 def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
     records, _ = scenario()
     with lookup_server(records, limit=1) as (url, service):
-        result = run("audit", "writes", "api", *WINDOW_ARGS, "--json",
-                     env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url}, timeout=120)
+        result = run(
+            "audit",
+            "writes",
+            "api",
+            *WINDOW_ARGS,
+            "--json",
+            env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url},
+            timeout=120,
+        )
     assert result.returncode == 0, result.stderr
     assert service.throttled >= 1, "the endpoint throttled (limit 1/s)"
     assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
@@ -188,8 +247,13 @@ def test_table_output_and_skipped_file_warning(run: Run, trail: dict[str, Any]) 
 
 
 def test_empty_bucket_is_an_empty_answer_with_a_note(run: Run, aws_env: dict[str, str]) -> None:
-    s3 = boto3.client("s3", endpoint_url=aws_env["AWS_ENDPOINT_URL"], region_name=REGION,
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket="empty-trail")
     result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", "s3://empty-trail", "--json")
     assert result.returncode == 0, result.stderr
@@ -204,8 +268,10 @@ class _Denying(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:  # noqa: N802
-        body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
-                b"<Message>Access Denied</Message></Error>")
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+            b"<Message>Access Denied</Message></Error>"
+        )
         self.send_response(403)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -218,8 +284,15 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", "s3://locked-trail",
-                     env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"})
+        result = run(
+            "audit",
+            "writes",
+            "api",
+            *WINDOW_ARGS,
+            "--source",
+            "s3://locked-trail",
+            env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -230,17 +303,24 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
     ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--source", "kafka"], "unknown --source 'kafka': use lookup, athena, s3://BUCKET"),
-    (["--since", "7x"], "invalid --since '7x': use a duration (90m, 36h, 7d)"),
-    (["--until", "2026-13-01"], "invalid --until '2026-13-01'"),
-    (["--since", "2026-03-02", "--until", "2026-03-01"],
-     "--since (2026-03-02T00:00:00Z) must be before --until (2026-03-01T00:00:00Z)"),
-    (["--source", "athena"], "--source athena needs --athena-table DB.TABLE"),
-    (["--source", "athena", "--athena-table", "x;drop", "--athena-workgroup", "wg"],
-     "invalid --athena-table 'x;drop'"),
-    (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "kafka"], "unknown --source 'kafka': use lookup, athena, s3://BUCKET"),
+        (["--since", "7x"], "invalid --since '7x': use a duration (90m, 36h, 7d)"),
+        (["--until", "2026-13-01"], "invalid --until '2026-13-01'"),
+        (
+            ["--since", "2026-03-02", "--until", "2026-03-01"],
+            "--since (2026-03-02T00:00:00Z) must be before --until (2026-03-01T00:00:00Z)",
+        ),
+        (["--source", "athena"], "--source athena needs --athena-table DB.TABLE"),
+        (
+            ["--source", "athena", "--athena-table", "x;drop", "--athena-workgroup", "wg"],
+            "invalid --athena-table 'x;drop'",
+        ),
+        (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
+    ],
+)
 def test_bad_input(run: Run, args: list[str], message: str) -> None:
     result = run("audit", "writes", "api", *args)
     assert result.returncode == 2, result.stderr
