@@ -173,19 +173,17 @@ def _unused(
     ctx: Context, root: Path, window: list[str], env: dict[str, str], events: int
 ) -> list[Row]:
     argv = [*ctx.secretctl, "audit", "unused", "--source", str(root), "--json", *window]
-    sample = run_once(argv, env, timeout=600)
-    return [
-        Row(
-            "7",
-            "audit unused (every service: every SSM/KMS event decoded)",
-            f"{seconds(sample.wall)} ({events / sample.wall:,.0f} events/s), "
-            f"{sample.peak_mib:.0f} MiB",
-            "",
-            "",
-            "",
-            "" if not sample.returncode else "FAILED",
-        )
-    ]
+    return [_timed("audit unused (every service: every SSM/KMS event decoded)", argv, env, events)]
+
+
+def _timed(work: str, argv: list[str], env: dict[str, str], events: int) -> Row:
+    """One run, reported as wall time, events per second and peak memory."""
+    sample = run_once(argv, env, timeout=900)
+    measured = (
+        f"{seconds(sample.wall)} ({events / sample.wall:,.0f} events/s), "
+        f"{sample.peak_mib:.0f} MiB"
+    )
+    return Row("7", work, measured, "", "", "", "FAILED" if sample.returncode else "")
 
 
 def _s3(ctx: Context, root: Path, window: list[str], env: dict[str, str], events: int) -> list[Row]:
@@ -216,19 +214,8 @@ def _s3(ctx: Context, root: Path, window: list[str], env: dict[str, str], events
         "--json",
         *window,
     ]
-    sample = run_once(argv, env, timeout=900)
-    return [
-        Row(
-            "7",
-            f"audit reads from s3:// over moto, {files} files fetched concurrently",
-            f"{seconds(sample.wall)} ({events / sample.wall:,.0f} events/s), "
-            f"{sample.peak_mib:.0f} MiB",
-            "",
-            "",
-            "",
-            "" if not sample.returncode else "FAILED",
-        )
-    ]
+    work = f"audit reads from s3:// over moto, {files} files fetched concurrently"
+    return [_timed(work, argv, env, events)]
 
 
 def _lookup(ctx: Context, env: dict[str, str]) -> list[Row]:

@@ -52,6 +52,16 @@ TASK = assumed_role("api-task", "t1", path="/ecs/")
 ALICE = iam_user("alice")
 
 
+def moto_client(service: str, aws_env: dict[str, str]) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def scenario() -> tuple[list[dict[str, Any]], list[str]]:
     """Records inside and around the window, and the ids delivered twice."""
     rng = random.Random(3)
@@ -108,22 +118,10 @@ def trail(tmp_path: Path, aws_env: dict[str, str]) -> Iterator[dict[str, Any]]:
     (plain / "notes" / "readme.json.gz").write_bytes(b"not gzip at all")
     org = tmp_path / "org"
     LogWriter(TrailLayout(org, prefix="trail", org_id=ORG_ID)).write(records, duplicate=twice)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = moto_client("s3", aws_env)
     s3.create_bucket(Bucket=BUCKET)
     upload_tree(s3, BUCKET, org)
-    ssm = boto3.client(
-        "ssm",
-        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    ssm = moto_client("ssm", aws_env)
     for name in (
         "/api/db_url",
         "/api/token",
@@ -247,13 +245,7 @@ def test_table_output_and_skipped_file_warning(run: Run, trail: dict[str, Any]) 
 
 
 def test_empty_bucket_is_an_empty_answer_with_a_note(run: Run, aws_env: dict[str, str]) -> None:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    s3 = moto_client("s3", aws_env)
     s3.create_bucket(Bucket="empty-trail")
     result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", "s3://empty-trail", "--json")
     assert result.returncode == 0, result.stderr
