@@ -37,7 +37,7 @@ def _month(spec) -> Path:  # type: ignore[no-untyped-def]
     from devtools.cloudtrail_events import write_busy_month_parallel
 
     root = CACHE / f"audit-{spec.events}-{spec.days}d-v1"
-    done = root / ".complete"
+    done = root.with_name(root.name + ".complete")  # beside, not inside: tools read the tree
     if not done.exists():
         progress(f"7 audit: writing {spec.events:,} events over {spec.days} days to {root}")
         subprocess.run(["rm", "-rf", str(root)], check=True)
@@ -85,12 +85,16 @@ def run(ctx: Context) -> list[Row]:
         ACCOUNT,
         REGION,
     ]
-    commands = {"secretctl": Command(engine, env), "plain loop": Command(plain, env)}
+    commands = {
+        "secretctl": Command(engine, env, timeout=900),
+        "plain loop": Command(plain, env, timeout=900),
+    }
     scraper = _trailscraper()
     if scraper:
         commands["trailscraper"] = Command(
             [scraper, "select", "--log-dir", str(root), "--from", since[:10], "--to", until[:10]],
             env,
+            timeout=1800,
         )
     runs = 1 if ctx.quick else max(1, min(ctx.runs, 3))
     series = interleaved(commands, runs, warmup=0, label="7 audit")
