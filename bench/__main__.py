@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from types import ModuleType
 
 from bench import (
+    scenario_audit,
     scenario_bulk,
     scenario_container_start,
     scenario_fleet,
@@ -33,6 +34,7 @@ SCENARIOS: list[ModuleType] = [
     scenario_bulk,
     scenario_fleet,
     scenario_program,
+    scenario_audit,
 ]
 NEEDS_MOTO = {m.NAME for m in SCENARIOS if m is not scenario_program}
 

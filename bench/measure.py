@@ -42,6 +42,7 @@ class Command:
     env: Mapping[str, str] | None = None
     stdin: bytes | None = None
     before: Callable[[int], Sequence[str]] | None = None
+    timeout: float = 120.0  # seconds before the launcher kills it (a failed run)
 
 
 @dataclass
@@ -165,7 +166,7 @@ def interleaved(
         for name in names[shift:] + names[:shift]:
             command = commands[name]
             extra = list(command.before(round_)) if command.before else []
-            sample = run_once([*command.argv, *extra], command.env, command.stdin)
+            sample = run_once([*command.argv, *extra], command.env, command.stdin, command.timeout)
             if round_ >= warmup:
                 series[name].samples.append(sample)
         progress(f"{label} round {round_ + 1}/{total}" if label else f"round {round_ + 1}")

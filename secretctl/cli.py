@@ -7,6 +7,7 @@ import sys
 import click
 
 from secretctl import __version__
+from secretctl.cmd.audit import audit_group
 from secretctl.cmd.delete import delete_cmd
 from secretctl.cmd.env import env_cmd
 from secretctl.cmd.exec import exec_cmd
@@ -55,6 +56,7 @@ for command in (
     import_cmd,
     find_cmd,
     version_cmd,
+    audit_group,
 ):
     cli.add_command(command)
 

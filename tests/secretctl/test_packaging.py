@@ -55,3 +55,54 @@ def test_runs_without_pulumi() -> None:
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Usage: secretctl exec" in result.stdout
+
+
+def test_audit_extra_is_optional_and_declared(tmp_path: Path) -> None:
+    """The audit's local engine needs msgspec and isal: declared as the ``audit`` extra, never
+    in the base install."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("secretctl-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode()
+    audit = sorted(
+        line.split(":", 1)[1].split(";")[0].split(">")[0].strip().lower()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra == \"audit\"" in line
+    )
+    assert audit == ["isal", "msgspec"]
+    assert "Provides-Extra: audit" in metadata
+
+
+def test_missing_audit_extra_is_one_line_naming_the_install(tmp_path: Path) -> None:
+    program = (
+        "import sys; sys.modules['msgspec'] = None\n"
+        "from secretctl.cli import main\n"
+        f"sys.argv = ['secretctl', 'audit', 'writes', 'api', '--source', {str(tmp_path)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "secretctl: error: secretctl audit needs the optional package 'msgspec': "
+        "pip install 'secretctl[audit]'"
+    ]
+
+
+def test_audit_stays_off_the_cli_import_path() -> None:
+    """The audit loads only when an audit command runs (never for exec, nor for --help)."""
+    program = (
+        "import sys\n"
+        "import secretctl.cli\n"
+        "loaded = [m for m in sys.modules if m.startswith('secretctl.audit') or m in "
+        "('msgspec', 'isal', 'duckdb', 'sqlglot')]\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

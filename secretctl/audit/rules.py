@@ -1,0 +1,331 @@
+"""What counts: the audit's rules, as data and pure functions over plain CloudTrail records.
+
+This module is the one definition. The local engine applies ``classify`` to each record (a
+``dict`` as CloudTrail writes it); ``audit/sql.py`` compiles the same tables and patterns
+below (``NAME_RULES``, ``PATH_RULE``, ``DENIED_FIELDS``, ``PRINCIPAL_FIELDS``, the regular
+expressions) into the Athena query. Change a rule here and both follow.
+
+A record becomes zero or more ``Fact``s:
+
+- ``read``:   a successful read naming a parameter (``flag``: it counts in ``reads``; a
+              Parameter Store ``kms:Decrypt`` only sets ``last_read``)
+- ``path``:   a successful first page of ``GetParametersByPath`` (``subject``: the path
+              without its trailing ``/``; ``flag``: recursive)
+- ``known``:  a parameter named by a KMS encryption context (it exists for path coverage)
+- ``write``:  a successful change to a parameter (``action``: the event name)
+- ``denied``: a refusal (``subject``: the target as reported; ``under``: the parameter or path
+              that decides which service it belongs to, "" when none)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+SSM = "ssm.amazonaws.com"
+KMS = "kms.amazonaws.com"
+SOURCES = (SSM, KMS)
+DENIED_CODES = ("AccessDenied", "AccessDeniedException")
+RESERVED_PREFIX = "/_chamber/"  # chamber's own configuration: never a secret (compared lowercase)
+
+# --- patterns (the same text runs in Python's re, Trino's and DuckDB's regexp functions) ---
+SEGMENT = "[A-Za-z0-9_.-]+"
+# a secretctl secret: /<service>/<key>, the service one or more segments, the key one
+SECRET_NAME_RE = f"^/{SEGMENT}(/{SEGMENT})*/{SEGMENT}$"
+# a parameter ARN: region, account and the name (with its leading slash)
+PARAMETER_ARN_RE = "^arn:aws[a-z-]*:ssm:([a-z0-9-]+):([0-9]{12}):parameter(/.*)$"
+# a version or label selector at the end of a name: /svc/key:3, /svc/key:live
+SELECTOR_RE = ":[^/:]*$"
+# the resource a refusal names: "... on resource: arn:aws:ssm:...:parameter/svc/key because ..."
+DENIED_RESOURCE_RE = "on resource: (arn:[^ ]+)"
+
+_SECRET_NAME = re.compile(SECRET_NAME_RE)
+_PARAMETER_ARN = re.compile(PARAMETER_ARN_RE)
+_SELECTOR = re.compile(SELECTOR_RE)
+_DENIED_RESOURCE = re.compile(DENIED_RESOURCE_RE)
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """Events of ``source``/``event`` name parameters in ``requestParameters.<field>`` (a
+    dotted path; a list when ``many``). ``kind`` is the fact they make; ``counts``: a read that
+    counts in ``reads``; ``when``: a boolean request flag that must be true;
+    ``resource_type``: ``requestParameters.resourceType`` must equal it."""
+
+    source: str
+    event: str
+    field: str
+    kind: str
+    many: bool = False
+    counts: bool = False
+    when: str | None = None
+    resource_type: str | None = None
+
+
+PARAMETER_CONTEXT = "encryptionContext.PARAMETER_ARN"
+
+NAME_RULES: tuple[NameRule, ...] = (
+    NameRule(SSM, "GetParameter", "name", "read", counts=True),
+    NameRule(SSM, "GetParameters", "names", "read", many=True, counts=True),
+    NameRule(SSM, "GetParameterHistory", "name", "read", counts=True, when="withDecryption"),
+    NameRule(KMS, "Decrypt", PARAMETER_CONTEXT, "read"),
+    NameRule(KMS, "Encrypt", PARAMETER_CONTEXT, "known"),
+    NameRule(KMS, "GenerateDataKey", PARAMETER_CONTEXT, "known"),
+    NameRule(KMS, "ReEncrypt", PARAMETER_CONTEXT, "known"),
+    NameRule(SSM, "PutParameter", "name", "write"),
+    NameRule(SSM, "DeleteParameter", "name", "write"),
+    NameRule(SSM, "DeleteParameters", "names", "write", many=True),
+    NameRule(SSM, "LabelParameterVersion", "name", "write"),
+    NameRule(SSM, "AddTagsToResource", "resourceId", "write", resource_type="Parameter"),
+    NameRule(SSM, "RemoveTagsFromResource", "resourceId", "write", resource_type="Parameter"),
+)
+
+
+@dataclass(frozen=True)
+class PathRule:
+    """The read that names a path: it covers every known parameter under it. A request with
+    ``skip_if`` (the next page's token) is a page of a read already counted."""
+
+    source: str = SSM
+    event: str = "GetParametersByPath"
+    field: str = "path"
+    recursive: str = "recursive"
+    skip_if: str = "nextToken"
+
+
+PATH_RULE = PathRule()
+
+# Where a refusal names its targets: for SSM every name, path and (tags) parameter resource id
+# of the request, and only when the request has none of them, the resource ARN in
+# errorMessage; for KMS the request's key id, else the ARN in errorMessage, else the first
+# of the event's resources.
+DENIED_FIELDS: tuple[tuple[str, str, bool], ...] = (  # (field, what it holds, a list)
+    ("name", "parameter", False),
+    ("names", "parameter", True),
+    ("path", "path", False),
+    ("resourceId", "parameter", False),
+    ("keyId", "key", False),
+)
+
+# The principal: by userIdentity.type, the field that names the IAM identity (not the session);
+# then the first present of FALLBACK_PRINCIPAL_FIELDS.
+PRINCIPAL_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("AssumedRole", ("sessionContext", "sessionIssuer", "arn")),
+    ("FederatedUser", ("sessionContext", "sessionIssuer", "arn")),
+    ("AWSService", ("invokedBy",)),
+)
+FALLBACK_PRINCIPAL_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("arn",),
+    ("invokedBy",),
+    ("principalId",),
+)
+UNKNOWN_PRINCIPAL = "unknown"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which account and region the audit is about, its window ``[since, until)`` as
+    CloudTrail times (``YYYY-MM-DDTHH:MM:SSZ``, compared as text), and the identifiers of the
+    secrets key (key ARN, key id, alias name, alias ARN) for KMS refusals."""
+
+    account: str
+    region: str
+    since: str
+    until: str
+    key_ids: frozenset[str] = frozenset()
+
+
+class Fact(NamedTuple):
+    kind: str  # read | path | known | write | denied
+    event_id: str
+    time: str
+    principal: str
+    subject: str
+    flag: bool = False
+    action: str = ""
+    error: str = ""
+    under: str = ""
+
+
+# --- pure helpers ------------------------------------------------------------------------
+
+
+def dig(data: Any, path: tuple[str, ...] | list[str]) -> Any:
+    """``data[a][b]...`` or None when any step is missing or not an object."""
+    for step in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(step)
+    return data
+
+
+def principal(identity: Any) -> str:
+    """The IAM identity behind a userIdentity: an assumed role's role ARN (with its path), an
+    IAM user's ARN, the root's ARN, an AWS service's name."""
+    if not isinstance(identity, dict):
+        return UNKNOWN_PRINCIPAL
+    kind = identity.get("type")
+    for type_, path in PRINCIPAL_FIELDS:
+        if kind == type_:
+            found = dig(identity, path)
+            if isinstance(found, str) and found:
+                return found
+    for path in FALLBACK_PRINCIPAL_FIELDS:
+        found = dig(identity, path)
+        if isinstance(found, str) and found:
+            return found
+    return UNKNOWN_PRINCIPAL
+
+
+def is_audited_name(name: str) -> bool:
+    """A secretctl secret ``/<service>/<key>``, never chamber's ``/_chamber/...``."""
+    return bool(_SECRET_NAME.match(name)) and not name.lower().startswith(RESERVED_PREFIX)
+
+
+def parameter_of(value: Any, scope: Scope) -> str | None:
+    """A name as an event gives it (``/svc/key``, its ARN, with a ``:version`` or ``:label``
+    selector) as ``/svc/key``; None for another account's or region's parameter, or a name
+    that is not a secretctl secret."""
+    if not isinstance(value, str):
+        return None
+    if value.startswith("arn:"):
+        match = _PARAMETER_ARN.match(value)
+        if not match or match.group(1) != scope.region or match.group(2) != scope.account:
+            return None
+        value = match.group(3)
+    name = _SELECTOR.sub("", value)
+    return name if is_audited_name(name) else None
+
+
+def service_of(name: str) -> str:
+    """``/team/api/key`` -> ``team/api``."""
+    return name[1:].rpartition("/")[0]
+
+
+def path_covers(path: str, recursive: bool, name: str) -> bool:
+    """Whether ``GetParametersByPath`` on ``path`` (trailing ``/`` removed) returns ``name``:
+    one level below it, or any depth when recursive."""
+    if not name.startswith(path + "/"):
+        return False
+    return recursive or "/" not in name[len(path) + 1 :]
+
+
+def strip_path(path: str) -> str:
+    return path[:-1] if path.endswith("/") else path
+
+
+def _flag(request: Mapping[str, Any], field: str) -> bool:
+    return request.get(field) is True
+
+
+def _values(request: Mapping[str, Any], field: str, many: bool) -> list[Any]:
+    found = dig(request, field.split("."))
+    if many:
+        return list(found) if isinstance(found, list) else []
+    return [found] if found is not None else []
+
+
+_RULES_BY_EVENT: dict[tuple[str, str], list[NameRule]] = {}
+for _rule in NAME_RULES:
+    _RULES_BY_EVENT.setdefault((_rule.source, _rule.event), []).append(_rule)
+# every (source, event) a rule names: the local engine decodes other successful events no further
+RULE_EVENTS = frozenset(_RULES_BY_EVENT) | {(PATH_RULE.source, PATH_RULE.event)}
+
+
+def classify(record: Mapping[str, Any], scope: Scope) -> list[Fact]:
+    """The facts one CloudTrail record holds for ``scope`` (none for most records)."""
+    source = record.get("eventSource")
+    if source not in SOURCES or record.get("awsRegion") != scope.region:
+        return []
+    when = record.get("eventTime")
+    if not isinstance(when, str) or not scope.since <= when < scope.until:
+        return []
+    event_name = record.get("eventName")
+    request = record.get("requestParameters")
+    if not isinstance(request, dict):
+        request = {}
+    error = record.get("errorCode")
+    event_id = str(record.get("eventID") or "")
+    who = principal(record.get("userIdentity"))
+    if error:
+        if error in DENIED_CODES:
+            return _denied(record, source, str(event_name), request, scope, event_id, when, who)
+        return []
+    facts: list[Fact] = []
+    if source == PATH_RULE.source and event_name == PATH_RULE.event:
+        path = request.get(PATH_RULE.field)
+        if isinstance(path, str) and not request.get(PATH_RULE.skip_if):
+            recursive = _flag(request, PATH_RULE.recursive)
+            facts.append(Fact("path", event_id, when, who, strip_path(path), recursive))
+        return facts
+    for rule in _RULES_BY_EVENT.get((str(source), str(event_name)), ()):
+        if rule.when and not _flag(request, rule.when):
+            continue
+        if rule.resource_type and request.get("resourceType") != rule.resource_type:
+            continue
+        for value in _values(request, rule.field, rule.many):
+            name = parameter_of(value, scope)
+            if name is None:
+                continue
+            if rule.kind == "read":
+                facts.append(Fact("read", event_id, when, who, name, rule.counts))
+            elif rule.kind == "write":
+                facts.append(Fact("write", event_id, when, who, name, action=str(event_name)))
+            else:
+                facts.append(Fact("known", event_id, when, who, name))
+    return facts
+
+
+def _denied(
+    record: Mapping[str, Any],
+    source: str,
+    event_name: str,
+    request: Mapping[str, Any],
+    scope: Scope,
+    event_id: str,
+    when: str,
+    who: str,
+) -> list[Fact]:
+    """One ``denied`` fact per target of a refusal by SSM on parameters, or by KMS on the
+    secrets key."""
+    action = f"{source.split('.')[0]}:{event_name}"
+    error = str(record.get("errorCode"))
+    message = record.get("errorMessage")
+    found = _DENIED_RESOURCE.search(message) if isinstance(message, str) else None
+    resource_arn = found.group(1) if found else None
+    if source == SSM:
+        targets: list[tuple[str, str]] = []  # (target as reported, what decides its service)
+        fields = [f for f in DENIED_FIELDS if f[1] != "key"]
+        for field, holds, many in fields:
+            if field == "resourceId" and request.get("resourceType") != "Parameter":
+                continue
+            for value in _values(request, field, many):
+                if holds == "path" and isinstance(value, str):
+                    targets.append((value, strip_path(value)))
+                elif holds == "parameter" and (name := parameter_of(value, scope)):
+                    targets.append((name, name))
+        if all(request.get(field) is None for field, _, _ in fields):
+            name = parameter_of(resource_arn, scope)
+            if name:
+                targets.append((name, name))
+        return [
+            Fact("denied", event_id, when, who, target, action=action, error=error, under=under)
+            for target, under in targets
+        ]
+    # KMS: a refusal on the secrets key, or with a parameter's encryption context
+    context = parameter_of(dig(request, PARAMETER_CONTEXT.split(".")), scope)
+    key_id = request.get("keyId") if isinstance(request.get("keyId"), str) else None
+    resources = record.get("resources")
+    first = resources[0] if isinstance(resources, list) and resources else None
+    first_arn = first.get("ARN") if isinstance(first, dict) else None
+    named = {key_id, resource_arn, first_arn} - {None}
+    if context is None and not named & scope.key_ids:
+        return []
+    target = key_id or resource_arn or first_arn
+    if not target:
+        return []
+    return [
+        Fact("denied", event_id, when, who, target, action=action, error=error, under=context or "")
+    ]

@@ -1,0 +1,210 @@
+"""One audit, from the command's options to the answer's rows: which source, which scope,
+what exists now, then the rules. The function commands and tests call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secretctl.audit.answers import Existing, Question, answer, relevant, unused_from_reads
+from secretctl.audit.progress import Progress
+from secretctl.audit.rules import Fact, Scope, classify
+from secretctl.audit.window import Window
+from secretctl.errors import UsageError
+
+LOOKUP_DAYS = 90
+SOURCE_HINT = "use lookup, athena, s3://BUCKET[/PREFIX] or a directory of CloudTrail log files"
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    question: Question
+    window: Window
+    source: str = "lookup"
+    account: str | None = None
+    region: str | None = None
+    athena_table: str | None = None
+    athena_workgroup: str | None = None
+    retries: int | None = None
+
+
+@dataclass
+class AuditResult:
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)  # for stderr: skipped files, empty windows
+
+
+def source_kind(request: AuditRequest) -> str:
+    """``lookup``, ``athena``, ``s3`` or ``dir``; bad input is refused before any AWS call."""
+    source = request.source
+    if source == "lookup":
+        return "lookup"
+    if source == "athena":
+        from secretctl.audit.sql import table_name
+
+        if not request.athena_table or not request.athena_workgroup:
+            raise UsageError(
+                "--source athena needs --athena-table DB.TABLE and --athena-workgroup WG "
+                "(or SECRETCTL_AUDIT_ATHENA_TABLE and SECRETCTL_AUDIT_ATHENA_WORKGROUP)"
+            )
+        table_name(request.athena_table)
+        return "athena"
+    if source.startswith("s3://"):
+        from secretctl.audit.logfiles import S3Location
+
+        S3Location.parse(source)
+        return "s3"
+    if Path(source).is_dir():
+        return "dir"
+    if Path(source).exists():
+        raise UsageError(f"--source {source}: not a directory; {SOURCE_HINT}")
+    raise UsageError(f"unknown --source {source!r}: {SOURCE_HINT}")
+
+
+def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditResult:
+    from secretctl.audit.aws import Aws
+    from secretctl.kms import resolve_kms_key
+
+    kind = source_kind(request)
+    if kind in ("s3", "dir"):
+        from secretctl.audit import scan  # noqa: F401 - the extra's message before any AWS call
+    progress = progress or Progress(enabled=False)
+    question, window = request.question, request.window
+    aws = Aws(request.region, request.retries)
+    account = request.account or aws.account()
+    key_ids = (
+        aws.secrets_key_ids(resolve_kms_key(os.environ))
+        if question.kind == "denied"
+        else frozenset()
+    )
+    scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
+    existing: list[Existing] = []
+    if question.kind in ("reads", "unused"):
+        existing = aws.existing(question.services)
+    result = AuditResult([])
+    try:
+        if kind == "athena":
+            result.rows = _athena(aws, request, scope, existing, progress)
+            return result
+        if kind == "lookup":
+            facts = _lookup(aws, request, scope, result, progress)
+        else:
+            facts = _files(aws, kind, request, scope, result, progress)
+    finally:
+        progress.done()
+    result.rows = answer(question, facts, existing)
+    return result
+
+
+def _lookup(
+    aws: Any, request: AuditRequest, scope: Scope, result: AuditResult, progress: Progress
+) -> list[Fact]:
+    from datetime import datetime, timedelta, timezone
+
+    from secretctl.audit.lookup import lookup_records
+
+    window = request.window
+    oldest = datetime.now(timezone.utc) - timedelta(days=LOOKUP_DAYS)
+    if window.since < oldest:
+        result.notes.append(
+            f"note: LookupEvents holds the last {LOOKUP_DAYS} days only; for older events use "
+            "--source s3://BUCKET (the trail's log files) or --source athena"
+        )
+    pages = [0, 0]
+
+    def on_page(events: int) -> None:
+        pages[0] += 1
+        pages[1] += events
+        progress.pages(pages[0], pages[1])
+
+    facts = []
+    retries = aws.retries
+    for record in lookup_records(aws, window.since, window.until, retries, on_page=on_page):
+        facts.extend(f for f in classify(record, scope) if relevant(f, request.question))
+    return facts
+
+
+def _files(
+    aws: Any,
+    kind: str,
+    request: AuditRequest,
+    scope: Scope,
+    result: AuditResult,
+    progress: Progress,
+) -> list[Fact]:
+    from secretctl.audit import logfiles, scan
+
+    window = request.window
+    if kind == "dir":
+        root = Path(request.source)
+        refs: list[Any] = logfiles.local_files(root, scope.account, scope.region, window)
+        where = str(root)
+        make_fetch: Any = scan.local_fetch
+        threads = 1
+    else:
+        location = logfiles.S3Location.parse(request.source)
+        refs = logfiles.s3_files(aws, location, scope.account, scope.region, window)
+        where = str(location)
+        make_fetch = logfiles.s3_fetch_factory(location.bucket, aws.region, request.retries)
+        threads = scan.FETCH_THREADS
+    if not refs:
+        result.notes.append(
+            f"note: no CloudTrail log files for account {scope.account}, region {scope.region} "
+            f"between {scope.since} and {scope.until} under {where}"
+        )
+        return []
+    scanned = scan.scan(
+        refs, make_fetch, scope, request.question, threads=threads, on_progress=progress.files
+    )
+    result.notes.extend(f"warning: {w}" for w in scanned.warnings)
+    return scanned.facts
+
+
+def _athena(
+    aws: Any, request: AuditRequest, scope: Scope, existing: list[Existing], progress: Progress
+) -> list[dict[str, Any]]:
+    from secretctl.audit.athena import run_query
+    from secretctl.audit.sql import question_sql
+
+    question = request.question
+    assert request.athena_table and request.athena_workgroup
+    sql = question_sql(
+        request.athena_table, scope, request.window, question, [e.name for e in existing]
+    )
+    polls = [0]
+
+    def on_poll(state: str, stats: dict[str, Any]) -> None:
+        polls[0] += 1
+        scanned = stats.get("DataScannedInBytes", 0)
+        progress.show(f"audit: Athena query {state.lower()}, {scanned / 1e6:,.1f} MB scanned")
+
+    rows = run_query(aws.client("athena"), sql, request.athena_workgroup, on_poll=on_poll)
+    return athena_answer(question, rows, existing)
+
+
+def athena_answer(
+    question: Question, rows: list[dict[str, Any]], existing: list[Existing]
+) -> list[dict[str, Any]]:
+    """Athena's text cells in the ``--json`` shapes and orders of the local engine."""
+    if question.kind == "unused":
+        return unused_from_reads({r["parameter"] for r in rows}, existing)
+    if question.kind == "reads":
+        shaped = [
+            {
+                "parameter": r["parameter"],
+                "principal": r["principal"],
+                "last_read": r["last_read"],
+                "reads": int(r["reads"] or 0),
+            }
+            for r in rows
+        ]
+        return sorted(shaped, key=lambda r: (r["parameter"], r["principal"]))
+    if question.kind == "writes":
+        shaped = [{k: r[k] for k in ("time", "principal", "action", "parameter")} for r in rows]
+        return sorted(
+            shaped, key=lambda r: (r["time"], r["parameter"], r["principal"], r["action"])
+        )
+    shaped = [{k: r[k] for k in ("time", "principal", "action", "target", "error")} for r in rows]
+    return sorted(shaped, key=lambda r: (r["time"], r["principal"], r["action"], r["target"]))

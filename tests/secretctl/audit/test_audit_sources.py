@@ -1,0 +1,320 @@
+"""``secretctl audit`` end to end, in a subprocess over HTTP: the same questions over
+``lookup`` (the local LookupEvents endpoint), ``s3://`` (moto, an organisation trail), a
+directory, and the Athena SQL (run on DuckDB) give the same answers; and the bad inputs."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from devtools.cloudtrail_events import (
+    ACCOUNT,
+    ORG_ID,
+    REGION,
+    LogWriter,
+    TrailLayout,
+    assumed_role,
+    decrypt,
+    delete_parameter,
+    event,
+    get_parameter,
+    get_parameters,
+    get_parameters_by_path,
+    iam_user,
+    kms,
+    parameter_arn,
+    put_parameter,
+    root,
+    upload_tree,
+)
+from devtools.cloudtrail_lookup import lookup_server
+from secretctl.audit.answers import Existing, Question
+from secretctl.audit.rules import Scope
+from secretctl.audit.window import Window, cloudtrail_time
+from tests.secretctl.audit.support import athena_answer_on_duckdb
+from tests.secretctl.conftest import Run
+
+DAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+SINCE = DAY - timedelta(days=3)
+UNTIL = DAY - timedelta(days=1)
+WINDOW_ARGS = ["--since", cloudtrail_time(SINCE), "--until", cloudtrail_time(UNTIL)]
+BUCKET = "trail-bucket"
+TASK = assumed_role("api-task", "t1", path="/ecs/")
+ALICE = iam_user("alice")
+
+
+def moto_client(service: str, aws_env: dict[str, str]) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def scenario() -> tuple[list[dict[str, Any]], list[str]]:
+    """Records inside and around the window, and the ids delivered twice."""
+    rng = random.Random(3)
+
+    def t(hours: float) -> datetime:
+        return SINCE + timedelta(hours=hours)
+
+    records = [
+        get_parameters_by_path(t(1), TASK, "/api/", rng=rng),
+        get_parameters_by_path(t(1), TASK, "/api/", next_token="AAE=", rng=rng),
+        decrypt(t(1), TASK, parameter_arn("/api/db_url"), rng=rng),
+        get_parameter(t(5), ALICE, parameter_arn("/api/db_url") + ":live", rng=rng),
+        get_parameters(t(6), root(), ["/api/token", "/billing/key"], rng=rng),
+        put_parameter(t(7), ALICE, "/api/new_key", rng=rng),
+        delete_parameter(t(8), ALICE, "/api/old_key", rng=rng),
+        get_parameter(
+            t(9), iam_user("mallory"), "/billing/key", denied=parameter_arn("/billing/key"), rng=rng
+        ),
+        kms(
+            "Decrypt",
+            t(10),
+            iam_user("mallory"),
+            parameter=parameter_arn("/api/db_url"),
+            denied=True,
+            rng=rng,
+        ),
+        get_parameter(
+            SINCE + timedelta(days=1, hours=23, minutes=58), ALICE, "/billing/key", rng=rng
+        ),  # delivered into the next day's folder
+        get_parameter(SINCE - timedelta(minutes=1), ALICE, "/api/unused", rng=rng),  # before
+        get_parameter(UNTIL, ALICE, "/api/unused", rng=rng),  # at until: excluded
+    ]
+    # enough SSM traffic for several LookupEvents pages
+    records += [
+        event(
+            "ssm.amazonaws.com",
+            "UpdateInstanceInformation",
+            t(12 + i / 60),
+            TASK,
+            {"instanceId": "i-0123456789abcdef0"},
+            rng=rng,
+        )
+        for i in range(120)
+    ]
+    return records, [records[3]["eventID"], records[5]["eventID"]]
+
+
+@pytest.fixture
+def trail(tmp_path: Path, aws_env: dict[str, str]) -> Iterator[dict[str, Any]]:
+    records, twice = scenario()
+    plain = tmp_path / "synced"
+    LogWriter(TrailLayout(plain)).write(records, duplicate=twice)
+    (plain / "notes").mkdir()
+    (plain / "notes" / "readme.json.gz").write_bytes(b"not gzip at all")
+    org = tmp_path / "org"
+    LogWriter(TrailLayout(org, prefix="trail", org_id=ORG_ID)).write(records, duplicate=twice)
+    s3 = moto_client("s3", aws_env)
+    s3.create_bucket(Bucket=BUCKET)
+    upload_tree(s3, BUCKET, org)
+    ssm = moto_client("ssm", aws_env)
+    for name in (
+        "/api/db_url",
+        "/api/token",
+        "/api/unused",
+        "/billing/key",
+        "/billing/spare",
+        "/_chamber/x",
+    ):
+        ssm.put_parameter(Name=name, Value="v", Type="SecureString")
+    present = [
+        Existing(p["Name"], p["LastModifiedDate"], p.get("LastModifiedUser", ""))
+        for p in ssm.describe_parameters()["Parameters"]
+        if not p["Name"].startswith("/_chamber")
+    ]
+    with lookup_server(records) as (url, service):
+        yield {
+            "records": records,
+            "dir": plain,
+            "url": url,
+            "service": service,
+            "existing": present,
+        }
+
+
+QUESTIONS = [
+    ("reads", ["api"]),
+    ("unused", []),
+    ("denied", []),
+    ("writes", ["api"]),
+    ("denied", ["billing"]),
+]
+
+
+def audit_json(run: Run, trail: dict[str, Any], source: str, *args: str) -> list[dict]:
+    result = run(
+        "audit",
+        *args,
+        *WINDOW_ARGS,
+        "--source",
+        source,
+        "--json",
+        env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None:
+    scope = Scope(
+        ACCOUNT,
+        REGION,
+        cloudtrail_time(SINCE),
+        cloudtrail_time(UNTIL),
+        frozenset({"alias/parameter_store_key"}),
+    )
+    for kind, services in QUESTIONS:
+        answers = {
+            source: audit_json(run, trail, source, kind, *services)
+            for source in ("lookup", f"s3://{BUCKET}/trail", str(trail["dir"]))
+        }
+        question = Question(kind, tuple(services))
+        answers["athena-sql"] = athena_answer_on_duckdb(
+            trail["records"],
+            question,
+            [e for e in trail["existing"] if question.wants(e.name)],
+            scope,
+            Window(SINCE, UNTIL),
+        )
+        assert answers["lookup"], f"{kind} {services}: an empty answer proves nothing"
+        for source, rows in answers.items():
+            assert rows == answers["lookup"], f"{kind} {services}: {source} differs from lookup"
+    reads = audit_json(run, trail, "lookup", "reads", "api")
+    task = "arn:aws:iam::123456789012:role/ecs/api-task"
+    assert [(r["parameter"], r["principal"], r["reads"]) for r in reads] == [
+        ("/api/db_url", task, 1),  # the path read (its next page not counted), and a Decrypt
+        ("/api/db_url", "arn:aws:iam::123456789012:user/alice", 1),  # by ARN with a label
+        ("/api/new_key", task, 1),  # known from the write in the window
+        ("/api/old_key", task, 1),  # known from the delete
+        ("/api/token", task, 1),
+        ("/api/token", "arn:aws:iam::123456789012:root", 1),
+        ("/api/unused", task, 1),  # listed by SSM: the path read covers it
+    ]
+    unused = audit_json(run, trail, "lookup", "unused")
+    assert [r["parameter"] for r in unused] == ["/billing/spare"]
+
+
+def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, Any]) -> None:
+    audit_json(run, trail, "lookup", "writes", "api")
+    service = trail["service"]
+    assert len(service.times) >= 4, "several pages were asked for"
+    assert service.max_per_second() <= 2
+    assert service.throttled == 0
+
+
+def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
+    records, _ = scenario()
+    with lookup_server(records, limit=1) as (url, service):
+        result = run(
+            "audit",
+            "writes",
+            "api",
+            *WINDOW_ARGS,
+            "--json",
+            env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url},
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stderr
+    assert service.throttled >= 1, "the endpoint throttled (limit 1/s)"
+    assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
+
+
+def test_table_output_and_skipped_file_warning(run: Run, trail: dict[str, Any]) -> None:
+    result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", str(trail["dir"]))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Time", "Principal", "Action", "Parameter"]
+    assert "PutParameter" in lines[1] and "/api/new_key" in lines[1]
+    assert "readme.json.gz" in result.stderr and "skipped" in result.stderr
+    assert "\r" not in result.stderr, "no progress when stderr is not a terminal"
+
+
+def test_empty_bucket_is_an_empty_answer_with_a_note(run: Run, aws_env: dict[str, str]) -> None:
+    s3 = moto_client("s3", aws_env)
+    s3.create_bucket(Bucket="empty-trail")
+    result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", "s3://empty-trail", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert "no CloudTrail log files" in result.stderr and "s3://empty-trail" in result.stderr
+
+
+class _Denying(BaseHTTPRequestHandler):
+    """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+            b"<Message>Access Denied</Message></Error>"
+        )
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, str]) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Denying)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = run(
+            "audit",
+            "writes",
+            "api",
+            *WINDOW_ARGS,
+            "--source",
+            "s3://locked-trail",
+            env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "secretctl: error: access denied: s3:ListBucket on bucket locked-trail "
+        "(the caller's IAM policy does not allow it)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "kafka"], "unknown --source 'kafka': use lookup, athena, s3://BUCKET"),
+        (["--since", "7x"], "invalid --since '7x': use a duration (90m, 36h, 7d)"),
+        (["--until", "2026-13-01"], "invalid --until '2026-13-01'"),
+        (
+            ["--since", "2026-03-02", "--until", "2026-03-01"],
+            "--since (2026-03-02T00:00:00Z) must be before --until (2026-03-01T00:00:00Z)",
+        ),
+        (["--source", "athena"], "--source athena needs --athena-table DB.TABLE"),
+        (
+            ["--source", "athena", "--athena-table", "x;drop", "--athena-workgroup", "wg"],
+            "invalid --athena-table 'x;drop'",
+        ),
+        (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
+    ],
+)
+def test_bad_input(run: Run, args: list[str], message: str) -> None:
+    result = run("audit", "writes", "api", *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
