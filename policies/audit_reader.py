@@ -1,6 +1,8 @@
 """The audit-reader role: who may assume it, and what it may do with the audit trail. It reads
 the trail's log files and, with Athena, queries them in the audit workgroup and keeps its
-query results; it never writes or deletes on the trail bucket, reads no secret and uses no key.
+query results; it lists parameter names (what `secretctl audit reads` and `unused` compare
+the trail with); it never writes or deletes on the trail bucket, reads no secret value and
+uses no key.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ GLUE_TABLE_READ_ACTIONS = (
 GLUE_DEFAULT_DATABASE = "default"
 #: The log files: list (under the trail's prefix only) and read.
 LOG_READ_ACTIONS = ("s3:GetObject",)
+#: `secretctl audit reads` and `unused` list the parameters that exist now (names and
+#: metadata, never values). DescribeParameters has no resource type: Resource "*" only, as for
+#: writers (https://docs.aws.amazon.com/service-authorization/latest/reference/
+#: list_awssystemsmanager.html).
+PARAMETER_LIST_ACTIONS = ("ssm:DescribeParameters",)
 #: Athena writes a query's results in parts and reads them back; the reader reads them too.
 RESULTS_OBJECT_ACTIONS = (
     "s3:AbortMultipartUpload",
@@ -107,8 +114,8 @@ def audit_reader_policy(
     ctx: AwsContext, logs_bucket: str, athena: AthenaAccess | None = None
 ) -> dict:
     """Read the trail's log files (``AWSLogs/<account>/CloudTrail/``) and, with ``athena``,
-    query them in its workgroup and read and write its results prefix. No write or delete on
-    the trail bucket, and nothing on SSM or KMS.
+    query them in its workgroup and read and write its results prefix; list parameter names.
+    No write or delete on the trail bucket, no secret value, nothing on KMS.
 
     The trail bucket's own policy denies only plain HTTP, deletes and settings changes, and its
     objects are SSE-S3 (S3 decrypts them for any reader allowed ``s3:GetObject``; no KMS key
@@ -159,12 +166,18 @@ def audit_reader_policy(
             },
         ]
     # Athena (and S3 clients) look up a bucket's region before using it.
-    statements.append(
+    statements += [
         {
             "Sid": "LocateBuckets",
             "Effect": "Allow",
             "Action": "s3:GetBucketLocation",
             "Resource": locations if len(locations) > 1 else locations[0],
-        }
-    )
+        },
+        {
+            "Sid": "ListParameterNames",
+            "Effect": "Allow",
+            "Action": list(PARAMETER_LIST_ACTIONS),
+            "Resource": "*",
+        },
+    ]
     return policy(*statements)

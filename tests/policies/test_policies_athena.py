@@ -194,6 +194,8 @@ def test_reader_policy_with_athena() -> None:
             None,
         ),
         "LocateBuckets": ("s3:GetBucketLocation", [logs, results], None),
+        # what `secretctl audit reads`/`unused` compare the trail with: names, never values
+        "ListParameterNames": (["ssm:DescribeParameters"], "*", None),
     }
     assert set(statements) == set(expected)
     for sid, (action, resource, condition) in expected.items():
@@ -206,7 +208,9 @@ def test_reader_policy_with_athena() -> None:
 
 def test_reader_policy_without_athena_reads_the_logs_only() -> None:
     statements = _by_sid(audit_reader_policy(CTX, LOGS))
-    assert set(statements) == {"ListTrailLogs", "ReadTrailLogs", "LocateBuckets"}
+    assert set(statements) == {
+        "ListTrailLogs", "ReadTrailLogs", "LocateBuckets", "ListParameterNames"
+    }
     assert statements["LocateBuckets"]["Resource"] == f"arn:aws:s3:::{LOGS}"
     assert audit_reader_role_description(None) == (
         "secrets-platform: reads the audit trail's log files"
@@ -222,8 +226,13 @@ def test_reader_never_writes_the_trail_bucket_nor_touches_secrets(
     for st in document["Statement"]:
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
-        assert not any(a.startswith(("ssm:", "kms:", "iam:", "sts:")) for a in actions)
-        assert "*" not in resources and not any(a.endswith("*") for a in actions)
+        assert not any(a.startswith(("kms:", "iam:", "sts:")) for a in actions)
+        assert not any(a.endswith("*") for a in actions)
+        if "*" in resources or any(a.startswith("ssm:") for a in actions):
+            # only the names of parameters: DescribeParameters returns no value
+            assert (st["Sid"], actions, resources) == (
+                "ListParameterNames", ["ssm:DescribeParameters"], ["*"]
+            )
         if any(r.startswith(f"arn:aws:s3:::{LOGS}") for r in resources):
             assert all(a.startswith(("s3:Get", "s3:List")) for a in actions), st
     # Constant size whatever the config: far under IAM's inline policy limit.

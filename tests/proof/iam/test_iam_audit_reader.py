@@ -1,7 +1,8 @@
 """The audit-reader role, judged by the engine: it runs queries in the audit workgroup (and no
 other), reads the table's definition, the trail's log files and its own query results, with
-the trail bucket's policy in force, also when Athena reads for it; it cannot write, overwrite
-or delete a log, change the bucket, the table or the workgroup, read a secret or use the key.
+the trail bucket's policy in force, also when Athena reads for it, and lists parameter names
+(what `secretctl audit reads` and `unused` need); it cannot write, overwrite or delete a log,
+change the bucket, the table or the workgroup, read a secret or use the key.
 
 Every ARN here is built from the stack's exports (what a user hands `secretctl audit`) and the
 account and region, never from ``policies``."""
@@ -204,7 +205,13 @@ def test_reader_reads_no_secret_and_cannot_decrypt(
 ) -> None:
     reader = _reader(stack)
     secret = f"/{label}/db_url"
+    names = Request(reader.role_arn, "ssm:DescribeParameters", "*", stack.account,
+                    stack.principal_context(reader.role_arn), reader.policies)
     rows = [
+        Row("the reader may list parameter names (DescribeParameters returns no value)", names,
+            "Allowed"),
+    ]
+    rows += [
         Row(f"the reader cannot {action} {secret}", stack.ssm(reader, action, secret), "Denied")
         for action in SSM_ALL
     ]
