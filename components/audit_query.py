@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components._wiring import child, document
+from components._wiring import child, document, private_bucket_settings
 from components.config import AuditAthena
 from policies.athena import (
     BYTES_PER_GB,
@@ -87,21 +87,7 @@ def create_athena(
     # record (every object expires), so `pulumi destroy` may empty it.
     results = aws.s3.Bucket(f"{name}-athena-results", force_destroy=True, opts=child(parent))
     settings: list[pulumi.Resource] = [
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-athena-results-public-access",
-            bucket=results.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child(parent),
-        ),
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-athena-results-encryption",
-            bucket=results.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child(parent),
-        ),
+        *private_bucket_settings(parent, f"{name}-athena-results", results.id),
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-athena-results-expiry",
             bucket=results.id,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components._wiring import child, document, type_token
+from components._wiring import child, document, private_bucket_settings, type_token
 from components.audit_query import create_athena, create_reader_role
 from components.config import AuditAthena
 from policies.audit import (
@@ -70,15 +70,7 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child(self, retain_on_delete=True),
         )
         settings: list[pulumi.Resource] = [
-            aws.s3.BucketPublicAccessBlock(
-                f"{name}-logs-public-access",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=child(self, retain_on_delete=True),
-            ),
+            *private_bucket_settings(self, f"{name}-logs", bucket.id, retain_on_delete=True),
             aws.s3.BucketVersioning(
                 f"{name}-logs-versioning",
                 bucket=bucket.id,
@@ -90,12 +82,6 @@ class AuditTrail(pulumi.ComponentResource):
                 bucket=bucket.id,
                 object_lock_enabled="Enabled",
                 rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
-                opts=child(self, retain_on_delete=True),
-            ),
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-logs-encryption",
-                bucket=bucket.id,
-                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
                 opts=child(self, retain_on_delete=True),
             ),
         ]
