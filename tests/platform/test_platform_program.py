@@ -12,7 +12,8 @@ import pulumi
 import pytest
 
 from access_report import access_report, build_report, run_program, run_stack_file
-from access_report.model import ASSUME, AUDIT_READER, ECS_TASKS, QUERY, READ, WRITE
+from access_report.model import ASSUME, AUDIT_READER, ECS_TASKS, QUERY, READ, WRITE, access_model
+from components.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "Pulumi.dev.yaml"
@@ -185,6 +186,28 @@ def test_access_model_of_the_audit_reader_agrees_with_its_policy(prod) -> None: 
     assert f"arn:aws:s3:::{prod.exports['auditBucketName']}/AWSLogs/{account}/CloudTrail/*" in text
     assert "arn:aws:s3:::audit-athena-results/audit-reader/*" in text
     assert {g.who for g in report.access.grants if g.what == AUDIT_READER} == {"sso:SecurityAudit"}
+
+
+def test_named_readers_must_exist_and_assume_like_writers() -> None:
+    """A reader named by ARN is in the report's must-exist list (IAM refuses a trust policy
+    naming a missing principal); an account root is not, and assumes only with MFA."""
+    acct = "123456789012"
+    auditor = f"arn:aws:iam::{acct}:role/security/auditor"
+    config = parse_config(
+        {"services": [{"name": "api"}],
+         "audit": {"readers": [f"arn:aws:iam::{acct}:root", auditor]}},
+        "dev",
+    )
+    model = access_model(config)
+    assert model.must_exist == (auditor,)
+    assert {(g.who, g.condition) for g in model.grants if g.what == AUDIT_READER} == {
+        (f"arn:aws:iam::{acct}:root", "with MFA, any principal of the account"),
+        (auditor, ""),
+    }
+    # without athena the reader only reads the trail's log files
+    assert {(g.can, g.what) for g in model.grants if g.who == AUDIT_READER} == {
+        (READ, "trail-logs:secrets-platform-dev")
+    }
 
 
 def test_every_service_is_three_resources(prod) -> None:  # type: ignore[no-untyped-def]
