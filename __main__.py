@@ -82,6 +82,10 @@ audit = (
             retention_days=config.audit.retention_days,
             alert_email=config.audit.alert_email,
             deployer_role_arn=config.audit.deployer_role_arn,
+            athena=config.audit.athena,
+            readers=config.audit.readers,
+            reader_sso_permission_sets=config.audit.reader_sso_permission_sets,
+            role_path=config.role_path,
         ),
     )
     if config.audit.enabled
@@ -115,6 +119,13 @@ if audit:
     pulumi.export("auditBucketName", audit.bucket_name)
     pulumi.export("trailArn", audit.trail_arn)
     pulumi.export("auditLogWritersPolicyArn", audit.audit_log_writers_policy_arn)
+    # What `secretctl audit --source athena --athena-table ... --athena-workgroup ...` takes,
+    # and the role that may run it.
+    if audit.athena_table is not None:
+        pulumi.export("auditAthenaTable", audit.athena_table)
+        pulumi.export("auditAthenaWorkgroup", audit.athena_workgroup)
+    if audit.reader_role_arn is not None:
+        pulumi.export("auditReaderRoleArn", audit.reader_role_arn)
     if audit.alert_subscription_pending:
         # Alerts reach no one until the confirmation link mailed to alertEmail is clicked
         # (within 48 hours; after that, `pulumi up --refresh` subscribes again).

@@ -229,6 +229,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return f"arn:aws:sns:{region}:{acct}:{name}"
         if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
             return f"arn:aws:ec2:{region}:{acct}:launch-template/lt-{name}"
+        if type_ == "aws:athena/workgroup:Workgroup":
+            return f"arn:aws:athena:{region}:{acct}:workgroup/{name}"
+        if type_ == "aws:glue/catalogDatabase:CatalogDatabase":
+            return f"arn:aws:glue:{region}:{acct}:database/{name}"
+        if type_ == "aws:glue/catalogTable:CatalogTable":
+            return f"arn:aws:glue:{region}:{acct}:table/{inputs.get('databaseName')}/{name}"
         service = type_.split(":")[1].split("/")[0]
         return f"arn:aws:{service}:{region}:{acct}:{name}"
 

@@ -7,13 +7,14 @@ and a test holds the two to agreeing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from components.config import PlatformConfig
 from policies.iam import is_account_root
 
-ASSUME, READ, WRITE, ADMINISTER = "assume", "read", "write", "administer"
+ASSUME, READ, WRITE, ADMINISTER, QUERY = "assume", "read", "write", "administer", "query"
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EC2 = "ec2.amazonaws.com"
 
@@ -51,6 +52,15 @@ def sso(permission_set: str) -> str:
     return f"sso:{permission_set}"
 
 
+#: The audit-reader role.
+AUDIT_READER = "reader:audit"
+
+
+def trail_logs(trail_name: str) -> str:
+    """The log files of the trail (its prefix of the audit bucket)."""
+    return f"trail-logs:{trail_name}"
+
+
 def label_secrets(label: str) -> str:
     """``api`` -> ``/api/*``; the namespace ``*`` -> ``/*`` (every parameter)."""
     return "/*" if label == "*" else f"/{label}/*"
@@ -64,11 +74,7 @@ def access_model(config: PlatformConfig) -> AccessModel:
         grants.add(Grant(role, READ, label_secrets(service.secret_label)))
     for writer in config.writers:
         role = writer_role(writer.name)
-        for principal in writer.principals:
-            mfa = "with MFA, any principal of the account" if is_account_root(principal) else ""
-            grants.add(Grant(principal, ASSUME, role, mfa))
-        for permission_set in writer.sso_permission_sets:
-            grants.add(Grant(sso(permission_set), ASSUME, role, "its policy allows sts:AssumeRole"))
+        grants |= _assumed_by(role, writer.principals, writer.sso_permission_sets)
         for namespace in writer.namespaces:
             grants.add(Grant(role, READ, label_secrets(namespace)))
             grants.add(Grant(role, WRITE, label_secrets(namespace)))
@@ -77,7 +83,37 @@ def access_model(config: PlatformConfig) -> AccessModel:
         grants.add(Grant(admin, ADMINISTER, key, "without encrypt, decrypt or key policy changes"))
     if config.ecs_hosts:
         grants.add(Grant(EC2, ASSUME, f"hosts:{config.ecs_hosts.cluster_name}"))
+    audit = config.audit
+    readers: tuple[str, ...] = ()
+    if audit.enabled and audit.has_readers:
+        readers = audit.readers
+        grants |= _assumed_by(AUDIT_READER, readers, audit.reader_sso_permission_sets)
+        grants.add(Grant(AUDIT_READER, READ, trail_logs(audit.trail_name)))
+        if audit.athena:
+            names = audit.athena.names
+            results = f"athena-results:{names.workgroup}"
+            grants |= {
+                Grant(AUDIT_READER, QUERY, f"athena-workgroup:{names.workgroup}"),
+                Grant(AUDIT_READER, READ, f"glue-table:{names.qualified_table}"),
+                Grant(AUDIT_READER, READ, results),
+                Grant(AUDIT_READER, WRITE, results),
+            }
     named = set(config.key_admins) | {
-        p for w in config.writers for p in w.principals if not is_account_root(p)
+        p for p in (*readers, *(p for w in config.writers for p in w.principals))
+        if not is_account_root(p)
     }
     return AccessModel(grants=tuple(sorted(grants)), must_exist=tuple(sorted(named)))
+
+
+def _assumed_by(
+    role: str, principals: Sequence[str], sso_permission_sets: Sequence[str]
+) -> set[Grant]:
+    """Who may assume a role trusted like writers: principals by ARN (an account root: any
+    principal of that account, with MFA) and Identity Center permission sets."""
+    grants = set()
+    for principal in principals:
+        mfa = "with MFA, any principal of the account" if is_account_root(principal) else ""
+        grants.add(Grant(principal, ASSUME, role, mfa))
+    for permission_set in sso_permission_sets:
+        grants.add(Grant(sso(permission_set), ASSUME, role, "its policy allows sts:AssumeRole"))
+    return grants

@@ -22,6 +22,9 @@ OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguratio
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 CLUSTER = "aws:ecs/cluster:Cluster"
+WORKGROUP = "aws:athena/workgroup:Workgroup"
+GLUE_TABLE = "aws:glue/catalogTable:CatalogTable"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 #: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
 SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
@@ -43,7 +46,7 @@ class KmsGrant:
 class RoleAccess:
     """One IAM role: who may assume it, and what it may do with secrets."""
 
-    kind: str  # service | writer | host | other
+    kind: str  # service | writer | reader | host | other
     name: str  # service, writer or cluster name
     role: str
     secret_label: str | None
@@ -52,7 +55,8 @@ class RoleAccess:
     writes: list[str] = field(default_factory=list)
     lists_all_names: bool = False
     kms: list[KmsGrant] = field(default_factory=list)
-    other: list[str] = field(default_factory=list)  # "action on resource" outside SSM/KMS
+    #: "actions on resources [when conditions]" outside SSM and KMS, one per statement
+    other: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -136,6 +140,7 @@ def _apply_permissions(access: RoleAccess, document: dict[str, Any]) -> None:
                 access.kms.append(
                     KmsGrant(kms_actions, resource, dict(st.get("Condition", {})))
                 )
+        others = []
         for action in actions:
             if action in SSM_READ:
                 access.reads.extend(p for p in paths if p not in access.reads)
@@ -144,7 +149,11 @@ def _apply_permissions(access: RoleAccess, document: dict[str, Any]) -> None:
             elif action == "ssm:DescribeParameters":
                 access.lists_all_names = True
             elif not action.startswith("kms:"):
-                access.other.extend(f"{action} on {r}" for r in resources)
+                others.append(action)
+        if others:
+            condition = st.get("Condition")
+            when = f" when {_conditions(condition)}" if condition else ""
+            access.other.append(f"{', '.join(others)} on {', '.join(resources)}{when}")
 
 
 def _kind_and_name(role: RecordedResource, trust: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -153,6 +162,8 @@ def _kind_and_name(role: RecordedResource, trust: dict[str, Any]) -> tuple[str, 
         return "service", tags["secrets-platform:service"], tags.get("secrets-platform:label")
     if "secrets-platform:writer" in tags:
         return "writer", tags["secrets-platform:writer"], None
+    if "secrets-platform:audit-reader" in tags:
+        return "reader", "audit", None
     services = [
         p for st in _statements(trust) for p in _as_list(st.get("Principal", {}).get("Service"))
     ]
@@ -176,7 +187,7 @@ def role_accesses(run: ProgramRun) -> list[RoleAccess]:
         for _, document in documents.policies:
             _apply_permissions(access, document)
         result.append(access)
-    order = {"service": 0, "writer": 1, "host": 2, "other": 3}
+    order = {"service": 0, "writer": 1, "reader": 2, "host": 3, "other": 4}
     return sorted(result, key=lambda a: (order[a.kind], a.name))
 
 
@@ -268,6 +279,39 @@ def _audit_report(run: ProgramRun) -> dict[str, Any] | None:
         "alert_emails": [s.inputs.get("endpoint") for s in run.of_type(SUBSCRIPTION)],
         "alert_subscription_pending": bool(run.exports.get("alertSubscriptionPending")),
         "settings_changed_only_by": _deployer(run),
+        "athena": _athena_report(run),
+        "reader_role": run.exports.get("auditReaderRoleArn"),
+    }
+
+
+def _athena_report(run: ProgramRun) -> dict[str, Any] | None:
+    """The trail's Athena table and workgroup, as the program configures them."""
+    workgroups, tables = run.of_type(WORKGROUP), run.of_type(GLUE_TABLE)
+    if not workgroups or not tables:
+        return None
+    settings = workgroups[0].inputs.get("configuration", {})
+    results = settings.get("resultConfiguration", {})
+    table = tables[0].inputs
+    expiry = [
+        rule["expiration"]["days"]
+        for lifecycle in run.of_type(LIFECYCLE)
+        for rule in lifecycle.inputs.get("rules", [])
+        if rule.get("status") == "Enabled" and "expiration" in rule
+    ]
+    return {
+        "table": run.exports.get("auditAthenaTable"),
+        "workgroup": run.exports.get("auditAthenaWorkgroup"),
+        "location": table.get("storageDescriptor", {}).get("location"),
+        "partitions": [key["name"] for key in table.get("partitionKeys", [])],
+        "projection": {
+            k: v for k, v in table.get("parameters", {}).items() if k.startswith("projection.")
+        },
+        "settings_enforced": bool(settings.get("enforceWorkgroupConfiguration")),
+        "bytes_scanned_cutoff_per_query": settings.get("bytesScannedCutoffPerQuery"),
+        "engine": settings.get("engineVersion", {}).get("selectedEngineVersion"),
+        "results": results.get("outputLocation"),
+        "results_encryption": results.get("encryptionConfiguration", {}).get("encryptionOption"),
+        "results_expire_days": expiry[0] if len(expiry) == 1 else None,
     }
 
 
@@ -365,6 +409,26 @@ def _access_lines(model: AccessModel) -> list[str]:
     return lines
 
 
+def _athena_lines(athena: dict[str, Any] | None) -> list[str]:
+    if not athena:
+        return []
+    cutoff = athena["bytes_scanned_cutoff_per_query"]
+    projected = ", ".join(
+        f"{key} ({athena['projection'].get(f'projection.{key}.type')})"
+        for key in athena["partitions"]
+    )
+    return [
+        f"  Athena table {athena['table']} over {athena['location']} "
+        f"(partitions projected: {projected})",
+        f"  Athena workgroup {athena['workgroup']}: settings "
+        f"{'enforced' if athena['settings_enforced'] else 'NOT enforced'}, "
+        f"{athena['engine']}, a query scanning over {cutoff / 1e9:g} GB ({cutoff:,} bytes) is "
+        "cancelled",
+        f"  query results: {athena['results']} ({athena['results_encryption']}, expire after "
+        f"{athena['results_expire_days']} days)",
+    ]
+
+
 def render_text(report: AccessReport) -> str:
     """The access matrix as a reviewer reads it in a pull request."""
     out: list[str] = [
@@ -399,6 +463,7 @@ def render_text(report: AccessReport) -> str:
     sections: Sequence[tuple[str, str]] = (
         ("service", "Service roles (ECS task roles; read only)"),
         ("writer", "Writer roles"),
+        ("reader", "Audit reader role (reads and queries the audit trail; no secret, no key)"),
         ("host", "ECS instance role"),
         ("other", "Other roles"),
     )
@@ -460,6 +525,9 @@ def render_text(report: AccessReport) -> str:
             f"  bucket policy, versioning, object lock changed only by: "
             f"{audit['settings_changed_only_by']}"
         )
+        out.extend(_athena_lines(audit["athena"]))
+        if audit["reader_role"]:
+            out.append(f"  audit reader role: {audit['reader_role']}")
         out.append("")
     out.extend(_access_lines(report.access))
     out.append("Exports:")

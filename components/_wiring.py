@@ -48,3 +48,28 @@ def document(builder: Callable[..., dict], *inputs: pulumi.Input[Any]) -> pulumi
 def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options of a component's child resource."""
     return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def private_bucket_settings(
+    parent: pulumi.Resource, name: str, bucket: pulumi.Input[str], **options: Any
+) -> list[pulumi.Resource]:
+    """A bucket's public access block (all four settings on) and its default encryption
+    (SSE-S3, so any principal allowed to read an object can, without a KMS grant), named
+    ``<name>-public-access`` and ``<name>-encryption``; ``options`` are their resource options."""
+    return [
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child(parent, **options),
+        ),
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child(parent, **options),
+        ),
+    ]

@@ -1,14 +1,18 @@
-"""AuditTrail: every secret access recorded where nobody can tamper with it, and an alert
-when a secret read or decrypt is denied."""
+"""AuditTrail: every secret access recorded where nobody can tamper with it, an alert when a
+secret read or decrypt is denied, and (optionally) the trail as an Athena table with a role to
+read and query it (``components/audit_query.py``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components._wiring import child, document, type_token
+from components._wiring import child, document, private_bucket_settings, type_token
+from components.audit_query import create_athena, create_reader_role
+from components.config import AuditAthena
 from policies.audit import (
     access_denied_event_pattern,
     alert_topic_policy,
@@ -31,6 +35,13 @@ class AuditTrailArgs:
     #: The role that runs `pulumi up`, the only principal that may change the bucket's policy,
     #: versioning and object lock afterwards (None: no principal but the account root user).
     deployer_role_arn: str | None = None
+    #: The Glue table and Athena workgroup over the logs (None: none).
+    athena: AuditAthena | None = None
+    #: Who may assume the audit-reader role (none of both: no role).
+    readers: Sequence[str] = field(default_factory=tuple)
+    reader_sso_permission_sets: Sequence[str] = field(default_factory=tuple)
+    #: The IAM path of the audit-reader role (every role of the stack shares it).
+    role_path: str = "/"
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -38,6 +49,10 @@ class AuditTrail(pulumi.ComponentResource):
     trail_arn: pulumi.Output[str]
     alert_topic_arn: pulumi.Output[str]
     audit_log_writers_policy_arn: pulumi.Output[str]
+    #: ``DB.TABLE`` and the workgroup, with ``athena``; the reader role's ARN, with readers.
+    athena_table: pulumi.Output[str] | None = None
+    athena_workgroup: pulumi.Output[str] | None = None
+    reader_role_arn: pulumi.Output[str] | None = None
     #: True when an email subscription waits for its confirmation link to be clicked.
     alert_subscription_pending: bool
 
@@ -55,15 +70,7 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child(self, retain_on_delete=True),
         )
         settings: list[pulumi.Resource] = [
-            aws.s3.BucketPublicAccessBlock(
-                f"{name}-logs-public-access",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=child(self, retain_on_delete=True),
-            ),
+            *private_bucket_settings(self, f"{name}-logs", bucket.id, retain_on_delete=True),
             aws.s3.BucketVersioning(
                 f"{name}-logs-versioning",
                 bucket=bucket.id,
@@ -75,12 +82,6 @@ class AuditTrail(pulumi.ComponentResource):
                 bucket=bucket.id,
                 object_lock_enabled="Enabled",
                 rule={"default_retention": {"mode": "COMPLIANCE", "days": args.retention_days}},
-                opts=child(self, retain_on_delete=True),
-            ),
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-logs-encryption",
-                bucket=bucket.id,
-                rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
                 opts=child(self, retain_on_delete=True),
             ),
         ]
@@ -153,11 +154,26 @@ class AuditTrail(pulumi.ComponentResource):
         self.trail_arn = trail.arn
         self.alert_topic_arn = topic.arn
         self.audit_log_writers_policy_arn = writers.arn
-        self.register_outputs(
-            {
-                "bucketName": self.bucket_name,
-                "trailArn": self.trail_arn,
-                "alertTopicArn": self.alert_topic_arn,
-                "auditLogWriters": self.audit_log_writers_policy_arn,
-            }
-        )
+        outputs: dict[str, pulumi.Output[str]] = {
+            "bucketName": self.bucket_name,
+            "trailArn": self.trail_arn,
+            "alertTopicArn": self.alert_topic_arn,
+            "auditLogWriters": self.audit_log_writers_policy_arn,
+        }
+        ctx = args.context
+        athena = create_athena(self, name, ctx, args.athena, bucket.bucket) if args.athena else None
+        if athena:
+            self.athena_table = outputs["athenaTable"] = athena.qualified_table
+            self.athena_workgroup = outputs["athenaWorkgroup"] = athena.workgroup
+        if args.readers or args.reader_sso_permission_sets:
+            self.reader_role_arn = outputs["readerRoleArn"] = create_reader_role(
+                self,
+                name,
+                ctx,
+                args.role_path,
+                args.readers,
+                args.reader_sso_permission_sets,
+                bucket.bucket,
+                athena,
+            )
+        self.register_outputs(outputs)

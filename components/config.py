@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies import kms
+from policies.athena import AthenaNames, athena_names, athena_names_problem
+from policies.audit_reader import audit_reader_trust_policy
 from policies.context import AwsContext
 from policies.host_hardening import CLUSTER_NAME_PATTERN
 from policies.iam import (
@@ -38,11 +40,32 @@ from policies.naming import label_problem, role_path
 NAMESPACE = "secrets-platform"
 DEFAULT_KMS_KEY_ALIAS = "parameter_store_key"
 DEFAULT_RETENTION_DAYS = 365
+#: Athena bills per byte scanned ($5 per TB in most regions): a query that would scan more
+#: than this is cancelled (about $0.50 at most). A month of a busy account's trail in one
+#: region is a few GB.
+DEFAULT_ATHENA_SCAN_LIMIT_GB = 100
+MAX_ATHENA_SCAN_LIMIT_GB = 100_000
+#: Query results are kept this long, then S3 expires them.
+DEFAULT_ATHENA_RESULTS_DAYS = 7
+MAX_ATHENA_RESULTS_DAYS = 365
 
 TOP_LEVEL_KEYS = ("services", "kmsKeyAlias", "keyAdmins", "writers", "ecsHosts", "audit")
 WRITER_KEYS = ("name", "principals", "ssoPermissionSets", "namespaces")
 ECS_HOSTS_KEYS = ("clusterName", "instanceType", "amiId", "existingCluster", "containerInsights")
-AUDIT_KEYS = ("enabled", "retentionDays", "alertEmail", "deployerRoleArn", "trailName")
+AUDIT_KEYS = (
+    "enabled",
+    "retentionDays",
+    "alertEmail",
+    "deployerRoleArn",
+    "trailName",
+    "athena",
+    "athenaScanLimitGb",
+    "athenaResultsDays",
+    "readers",
+    "readerSsoPermissionSets",
+)
+#: Keys of ``audit`` that only mean something with ``athena: true``.
+ATHENA_ONLY_KEYS = ("athenaScanLimitGb", "athenaResultsDays")
 #: ECS's containerInsights cluster setting values.
 CONTAINER_INSIGHTS = ("disabled", "enabled", "enhanced")
 #: Keys whose values are objects or lists: Pulumi hands them to the program as JSON text.
@@ -101,6 +124,17 @@ class EcsHosts:
 
 
 @dataclass(frozen=True)
+class AuditAthena:
+    """The trail as an Athena table, queried in a workgroup of its own."""
+
+    names: AthenaNames
+    #: Bytes scanned per query before Athena cancels it, in GB (10^9 bytes).
+    scan_limit_gb: int = DEFAULT_ATHENA_SCAN_LIMIT_GB
+    #: Days a query's results are kept.
+    results_days: int = DEFAULT_ATHENA_RESULTS_DAYS
+
+
+@dataclass(frozen=True)
 class Audit:
     trail_name: str
     enabled: bool = True
@@ -109,6 +143,16 @@ class Audit:
     #: The role that runs `pulumi up`: the only principal allowed to change the audit bucket's
     #: policy, versioning and object-lock settings.
     deployer_role_arn: str | None = None
+    #: None: no Athena table or workgroup.
+    athena: AuditAthena | None = None
+    #: Who may assume the audit-reader role: IAM principal ARNs, and Identity Center
+    #: permission sets by name (the trust shape of writers).
+    readers: tuple[str, ...] = ()
+    reader_sso_permission_sets: tuple[str, ...] = ()
+
+    @property
+    def has_readers(self) -> bool:
+        return bool(self.readers or self.reader_sso_permission_sets)
 
 
 @dataclass(frozen=True)
@@ -193,6 +237,22 @@ def _principal(value: Any, path: str, sso_hint: str) -> str:
             f"set is provisioned again: {sso_hint.format(permission_set=sso.group(1))}",
         )
     return arn
+
+
+def _permission_set(value: Any, path: str) -> str:
+    return _string(
+        value,
+        path,
+        PERMISSION_SET_PATTERN,
+        "must be an IAM Identity Center permission set name (1-32 letters, digits and "
+        "+=,.@_-)",
+    )
+
+
+def _whole_number(value: Any, path: str, low: int, high: int, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(path, f"{value!r} must be a whole number of {unit}, {low} to {high}")
+    return value
 
 
 def _bool(value: Any, path: str) -> bool:
@@ -280,13 +340,7 @@ def _writers(value: Any) -> tuple[Writer, ...]:
             for j, p in enumerate(_list(obj.get("principals", []), f"{path}.principals", "ARNs"))
         )
         permission_sets = tuple(
-            _string(
-                ps,
-                f"{path}.ssoPermissionSets[{j}]",
-                PERMISSION_SET_PATTERN,
-                "must be an IAM Identity Center permission set name (1-32 letters, digits "
-                "and +=,.@_-)",
-            )
+            _permission_set(ps, f"{path}.ssoPermissionSets[{j}]")
             for j, ps in enumerate(
                 _list(obj.get("ssoPermissionSets", []), f"{path}.ssoPermissionSets", "names")
             )
@@ -360,9 +414,9 @@ def _ecs_hosts(value: Any) -> EcsHosts:
 def _audit(value: Any, stack: str) -> Audit:
     obj = _object(value, "audit", AUDIT_KEYS)
     enabled = _bool(obj.get("enabled", True), "audit.enabled")
-    days = obj.get("retentionDays", DEFAULT_RETENTION_DAYS)
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 36500:
-        raise _fail("audit.retentionDays", f"{days!r} must be a whole number of days, 1 to 36500")
+    days = _whole_number(
+        obj.get("retentionDays", DEFAULT_RETENTION_DAYS), "audit.retentionDays", 1, 36500, "days"
+    )
     email = obj.get("alertEmail")
     if email is not None:
         email = _string(email, "audit.alertEmail", EMAIL_PATTERN, "must be an email address")
@@ -383,12 +437,67 @@ def _audit(value: Any, stack: str) -> Audit:
     problem = trail_name_problem(trail_name) if isinstance(trail_name, str) else "must be text"
     if problem:
         raise _fail(trail_path, f"{trail_name!r} {problem}")
+    readers, permission_sets = _audit_readers(obj)
+    athena = _audit_athena(obj, stack)
+    if not enabled:
+        for key in ("athena", "readers", "readerSsoPermissionSets"):
+            if obj.get(key):
+                raise _fail(f"audit.{key}", "applies only when audit.enabled is true")
     return Audit(
         trail_name=trail_name,
         enabled=enabled,
         retention_days=days,
         alert_email=email,
         deployer_role_arn=deployer,
+        athena=athena,
+        readers=readers,
+        reader_sso_permission_sets=permission_sets,
+    )
+
+
+def _audit_readers(obj: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    hint = "list {permission_set!r} in audit.readerSsoPermissionSets instead"
+    readers = tuple(
+        _principal(p, f"audit.readers[{j}]", hint)
+        for j, p in enumerate(_list(obj.get("readers", []), "audit.readers", "ARNs"))
+    )
+    permission_sets = tuple(
+        _permission_set(ps, f"audit.readerSsoPermissionSets[{j}]")
+        for j, ps in enumerate(
+            _list(
+                obj.get("readerSsoPermissionSets", []), "audit.readerSsoPermissionSets", "names"
+            )
+        )
+    )
+    return readers, permission_sets
+
+
+def _audit_athena(obj: Mapping[str, Any], stack: str) -> AuditAthena | None:
+    if not _bool(obj.get("athena", False), "audit.athena"):
+        for key in ATHENA_ONLY_KEYS:
+            if key in obj:
+                raise _fail(f"audit.{key}", "applies only when audit.athena is true")
+        return None
+    names = athena_names(stack)
+    problem = athena_names_problem(names)
+    if problem:
+        raise _fail("audit.athena", f"{problem} (derived from the stack name {stack!r})")
+    return AuditAthena(
+        names=names,
+        scan_limit_gb=_whole_number(
+            obj.get("athenaScanLimitGb", DEFAULT_ATHENA_SCAN_LIMIT_GB),
+            "audit.athenaScanLimitGb",
+            1,
+            MAX_ATHENA_SCAN_LIMIT_GB,
+            "GB",
+        ),
+        results_days=_whole_number(
+            obj.get("athenaResultsDays", DEFAULT_ATHENA_RESULTS_DAYS),
+            "audit.athenaResultsDays",
+            1,
+            MAX_ATHENA_RESULTS_DAYS,
+            "days",
+        ),
     )
 
 
@@ -478,6 +587,16 @@ def check_sizes(config: PlatformConfig, ctx: AwsContext) -> None:
             f"writers[{i}].namespaces",
             f"the policy of writer {writer.name!r}",
             "split the namespaces over two writers",
+        )
+    audit = config.audit
+    if audit.enabled and audit.has_readers:
+        _check_size(
+            audit_reader_trust_policy(audit.readers, audit.reader_sso_permission_sets, ctx),
+            ROLE_TRUST_POLICY_MAX,
+            "audit.readers",
+            "the trust policy of the audit-reader role",
+            "list fewer readers (an account root with MFA, or a permission set in "
+            "readerSsoPermissionSets, admits many people in one entry)",
         )
     _check_size(
         kms.secrets_key_policy(ctx, config.key_admins, config.role_path),

@@ -33,6 +33,19 @@ def trail_arn(ctx: AwsContext, trail_name: str) -> str:
     return f"arn:{ctx.partition}:cloudtrail:{ctx.region}:{ctx.account}:trail/{trail_name}"
 
 
+def deny_insecure_transport(bucket: str, ctx: AwsContext) -> dict:
+    """The statement that refuses plain-HTTP requests to ``bucket`` and its objects."""
+    bucket_arn = f"arn:{ctx.partition}:s3:::{bucket}"
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def audit_bucket_policy(
     bucket: str, ctx: AwsContext, trail: str, deployer_role_arn: str | None = None
 ) -> dict:
@@ -72,14 +85,7 @@ def audit_bucket_policy(
                 }
             },
         },
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": "s3:*",
-            "Resource": [bucket_arn, f"{bucket_arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
+        deny_insecure_transport(bucket, ctx),
         {
             "Sid": "DenyErasingAuditRecord",
             "Effect": "Deny",

@@ -9,6 +9,7 @@ import pytest
 from components.config import (
     DEFAULT_ECS_AMI,
     Audit,
+    AuditAthena,
     ConfigError,
     EcsHosts,
     Service,
@@ -16,6 +17,7 @@ from components.config import (
     decode_config,
     parse_config,
 )
+from policies.athena import AthenaNames
 from policies.context import AwsContext
 
 SERVICES = [{"name": "api"}]
@@ -83,6 +85,44 @@ def test_writers_hosts_and_audit_options() -> None:
         "dev",
     )
     assert existing.ecs_hosts is not None and existing.ecs_hosts.existing_cluster is True
+
+
+def test_audit_athena_and_readers() -> None:
+    audit = parse_config({"services": SERVICES}, "prod").audit
+    assert audit.athena is None and audit.readers == () and not audit.has_readers
+    reader = f"arn:aws:iam::{ACCOUNT}:role/security/auditor"
+    audit = parse_config(
+        {
+            "services": SERVICES,
+            "audit": {
+                "athena": True,
+                "readers": [f"arn:aws:iam::{ACCOUNT}:root", reader],
+                "readerSsoPermissionSets": ["Security_Audit"],
+            },
+        },
+        "Prod-EU",
+        CTX,
+    ).audit
+    assert audit.athena == AuditAthena(
+        AthenaNames(database="secrets_platform_prod_eu", workgroup="secrets-platform-Prod-EU"),
+        scan_limit_gb=100,
+        results_days=7,
+    )
+    assert audit.readers == (f"arn:aws:iam::{ACCOUNT}:root", reader)
+    assert audit.reader_sso_permission_sets == ("Security_Audit",) and audit.has_readers
+    tuned = parse_config(
+        {
+            "services": SERVICES,
+            "audit": {"athena": True, "athenaScanLimitGb": 5, "athenaResultsDays": 30},
+        },
+        "dev",
+    ).audit.athena
+    assert tuned is not None and (tuned.scan_limit_gb, tuned.results_days) == (5, 30)
+    # readers without Athena: the role reads the log files (secretctl's s3:// source)
+    only_logs = parse_config(
+        {"services": SERVICES, "audit": {"readerSsoPermissionSets": ["Audit"]}}, "dev"
+    ).audit
+    assert only_logs.athena is None and only_logs.has_readers
 
 
 def test_shared_labels_and_hosts() -> None:
@@ -342,6 +382,71 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "be the ARN of the IAM role that runs `pulumi up`",
     ),
     (
+        "athena not a boolean",
+        {"services": SERVICES, "audit": {"athena": "yes"}},
+        "secrets-platform:audit.athena: 'yes' must be true or false",
+    ),
+    (
+        "scan limit without athena",
+        {"services": SERVICES, "audit": {"athenaScanLimitGb": 10}},
+        "secrets-platform:audit.athenaScanLimitGb: applies only when audit.athena is true",
+    ),
+    (
+        "results days without athena",
+        {"services": SERVICES, "audit": {"athena": False, "athenaResultsDays": 1}},
+        "secrets-platform:audit.athenaResultsDays: applies only when audit.athena is true",
+    ),
+    (
+        "scan limit of zero",
+        {"services": SERVICES, "audit": {"athena": True, "athenaScanLimitGb": 0}},
+        "secrets-platform:audit.athenaScanLimitGb: 0 must be a whole number of GB, 1 to 100000",
+    ),
+    (
+        "scan limit as text",
+        {"services": SERVICES, "audit": {"athena": True, "athenaScanLimitGb": "10GB"}},
+        "secrets-platform:audit.athenaScanLimitGb: '10GB' must be a whole number of GB",
+    ),
+    (
+        "results kept over a year",
+        {"services": SERVICES, "audit": {"athena": True, "athenaResultsDays": 400}},
+        "secrets-platform:audit.athenaResultsDays: 400 must be a whole number of days, 1 to 365",
+    ),
+    (
+        "athena with audit off",
+        {"services": SERVICES, "audit": {"enabled": False, "athena": True}},
+        "secrets-platform:audit.athena: applies only when audit.enabled is true",
+    ),
+    (
+        "readers with audit off",
+        {"services": SERVICES,
+         "audit": {"enabled": False, "readers": [f"arn:aws:iam::{ACCOUNT}:role/auditor"]}},
+        "secrets-platform:audit.readers: applies only when audit.enabled is true",
+    ),
+    (
+        "readers not a list",
+        {"services": SERVICES, "audit": {"readers": f"arn:aws:iam::{ACCOUNT}:role/auditor"}},
+        "secrets-platform:audit.readers: must be a list of ARNs",
+    ),
+    (
+        "reader with a wildcard",
+        {"services": SERVICES, "audit": {"readers": [f"arn:aws:iam::{ACCOUNT}:role/audit*"]}},
+        f"secrets-platform:audit.readers[0]: 'arn:aws:iam::{ACCOUNT}:role/audit*' must be an "
+        "IAM principal ARN without wildcards",
+    ),
+    (
+        "an SSO role as reader",
+        {"services": SERVICES, "audit": {"readers": [SSO_ROLE]}},
+        f"secrets-platform:audit.readers[0]: '{SSO_ROLE}' is an IAM Identity Center role, "
+        "whose name changes when the permission set is provisioned again: list "
+        "'BillingEngineers' in audit.readerSsoPermissionSets instead",
+    ),
+    (
+        "bad reader permission set",
+        {"services": SERVICES, "audit": {"readerSsoPermissionSets": ["Security Audit"]}},
+        "secrets-platform:audit.readerSsoPermissionSets[0]: 'Security Audit' must be an IAM "
+        "Identity Center permission set name",
+    ),
+    (
         "trail name CloudTrail refuses",
         {"services": SERVICES, "audit": {"trailName": "audit--trail"}},
         "secrets-platform:audit.trailName: 'audit--trail' must be 3-128 letters",
@@ -359,6 +464,19 @@ def test_a_stack_name_that_makes_a_bad_trail_name_says_how_to_fix_it() -> None:
     assert parse_config(
         {"services": SERVICES, "audit": {"trailName": "platform-dev"}}, "-dev"
     ).audit.trail_name == "platform-dev"
+
+
+def test_a_stack_name_that_makes_a_bad_workgroup_name_says_so() -> None:
+    stack = "s" * 112
+    with pytest.raises(ConfigError) as error:
+        parse_config(
+            {"services": SERVICES, "audit": {"trailName": "trail", "athena": True}}, stack
+        )
+    assert str(error.value) == (
+        f"secrets-platform:audit.athena: the Athena workgroup name 'secrets-platform-{stack}' "
+        "must be 1-128 letters, digits, '.', '_' or '-' (derived from the stack name "
+        f"'{stack}')"
+    )
 
 
 def _principals(n: int) -> list[str]:
@@ -382,6 +500,11 @@ SIZES: list[tuple[str, dict[str, Any], str]] = [
         "secrets-platform:writers[0].namespaces: the policy of writer 'w' would be 11,252 "
         "characters (without whitespace); AWS allows 10,240: split the namespaces over two "
         "writers",
+    ),
+    (
+        "audit reader trust policy over 2,048",
+        {"services": SERVICES, "audit": {"athena": True, "readers": _principals(45)}},
+        "secrets-platform:audit.readers: the trust policy of the audit-reader role would be 2,",
     ),
     (
         "key policy over 32 KB",
@@ -412,6 +535,7 @@ def test_documents_over_aws_limits_are_refused_with_the_key_to_change(
 
 def test_documents_just_under_the_limits_pass() -> None:
     parse_config(_writer(principals=_principals(35)), "dev", CTX)
+    parse_config({"services": SERVICES, "audit": {"readers": _principals(35)}}, "dev", CTX)
     parse_config(_writer(ssoPermissionSets=[f"Set{i}" for i in range(4)]), "dev", CTX)
     parse_config(
         _writer(principals=_principals(1), namespaces=[f"n-{i:02d}" for i in range(50)]),

@@ -12,7 +12,8 @@ import pulumi
 import pytest
 
 from access_report import access_report, build_report, run_program, run_stack_file
-from access_report.model import ASSUME, ECS_TASKS, READ, WRITE
+from access_report.model import ASSUME, AUDIT_READER, ECS_TASKS, QUERY, READ, WRITE, access_model
+from components.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "Pulumi.dev.yaml"
@@ -68,9 +69,16 @@ def test_dev_resources_and_exports(dev) -> None:  # type: ignore[no-untyped-def]
 def test_prod_resources_and_exports(prod) -> None:  # type: ignore[no-untyped-def]
     counts = _counts(prod)
     assert counts[f"{COMPONENT}ServiceIdentity"] == 6
-    assert counts["aws:iam/role:Role"] == 6 + 3 + 1
+    assert counts["aws:iam/role:Role"] == 6 + 3 + 1 + 1  # + the audit reader
     assert counts["aws:sns/topicSubscription:TopicSubscription"] == 1
-    assert sum(counts.values()) == 6 * 3 + 3 + (1 + 3 * 2) + 7 + 14  # audit: + email
+    # audit: 13 + email; Athena: database, table, workgroup, results bucket with its public
+    # access block, encryption, lifecycle and policy; the reader role and its policy
+    assert sum(counts.values()) == 6 * 3 + 3 + (1 + 3 * 2) + 7 + 14 + 8 + 2
+    assert prod.exports["auditAthenaTable"] == "secrets_platform_prod.cloudtrail"
+    assert prod.exports["auditAthenaWorkgroup"] == "secrets-platform-prod"
+    assert prod.exports["auditReaderRoleArn"] == (
+        "arn:aws:iam::222222222222:role/secrets-platform/prod/audit-reader-role"
+    )
     assert prod.exports["kmsKeyAlias"] == "alias/prod/parameter_store_key"
     # writers of a stack with a non-default alias must point secretctl at it
     assert prod.exports["secretctlKmsKey"] == "alias/prod/parameter_store_key"
@@ -142,8 +150,9 @@ def test_access_model_agrees_with_the_documents(dev, prod) -> None:  # type: ign
         for name, role in roles.items():
             if role.kind == "host":
                 continue
-            modelled_reads = {g.what for g in grants if g.who == name and g.can == READ}
-            modelled_writes = {g.what for g in grants if g.who == name and g.can == WRITE}
+            secrets = {g for g in grants if g.who == name and g.what.startswith("/")}
+            modelled_reads = {g.what for g in secrets if g.can == READ}
+            modelled_writes = {g.what for g in secrets if g.can == WRITE}
             assert modelled_reads == {r for r in role.reads if r.endswith("*")}, name
             assert modelled_writes == {w for w in role.writes if w.endswith("*")}, name
             trusted = {g.who for g in grants if g.what == name and g.can == ASSUME}
@@ -152,6 +161,53 @@ def test_access_model_agrees_with_the_documents(dev, prod) -> None:  # type: ign
                 assert any(shown in line for line in role.trusted), (name, who)
             assert len(trusted) == len(role.trusted), (name, role.trusted)
         assert all(g.who == ECS_TASKS for g in grants if g.what.startswith("service:"))
+
+
+def test_access_model_of_the_audit_reader_agrees_with_its_policy(prod) -> None:  # type: ignore[no-untyped-def]
+    """The reader's grants in the model name the workgroup, table, trail and results that its
+    policy document names; it reads and writes no secret."""
+    report = build_report(prod)
+    (reader,) = [r for r in report.roles if r.kind == "reader"]
+    assert f"{reader.kind}:{reader.name}" == AUDIT_READER
+    assert reader.reads == reader.writes == [] and reader.kms == []
+    assert reader.lists_all_names  # names, for `secretctl audit reads`/`unused`
+    modelled = {(g.can, g.what) for g in report.access.grants if g.who == AUDIT_READER}
+    assert modelled == {
+        (QUERY, "athena-workgroup:secrets-platform-prod"),
+        (READ, "glue-table:secrets_platform_prod.cloudtrail"),
+        (READ, "trail-logs:secrets-platform-prod"),
+        (READ, "athena-results:secrets-platform-prod"),
+        (WRITE, "athena-results:secrets-platform-prod"),
+    }
+    text = "\n".join(reader.other)
+    account, region = prod.account, prod.region
+    assert f"arn:aws:athena:{region}:{account}:workgroup/secrets-platform-prod" in text
+    assert f"arn:aws:glue:{region}:{account}:table/secrets_platform_prod/cloudtrail" in text
+    assert f"arn:aws:s3:::{prod.exports['auditBucketName']}/AWSLogs/{account}/CloudTrail/*" in text
+    assert "arn:aws:s3:::audit-athena-results/audit-reader/*" in text
+    assert {g.who for g in report.access.grants if g.what == AUDIT_READER} == {"sso:SecurityAudit"}
+
+
+def test_named_readers_must_exist_and_assume_like_writers() -> None:
+    """A reader named by ARN is in the report's must-exist list (IAM refuses a trust policy
+    naming a missing principal); an account root is not, and assumes only with MFA."""
+    acct = "123456789012"
+    auditor = f"arn:aws:iam::{acct}:role/security/auditor"
+    config = parse_config(
+        {"services": [{"name": "api"}],
+         "audit": {"readers": [f"arn:aws:iam::{acct}:root", auditor]}},
+        "dev",
+    )
+    model = access_model(config)
+    assert model.must_exist == (auditor,)
+    assert {(g.who, g.condition) for g in model.grants if g.what == AUDIT_READER} == {
+        (f"arn:aws:iam::{acct}:root", "with MFA, any principal of the account"),
+        (auditor, ""),
+    }
+    # without athena the reader only reads the trail's log files
+    assert {(g.can, g.what) for g in model.grants if g.who == AUDIT_READER} == {
+        (READ, "trail-logs:secrets-platform-dev")
+    }
 
 
 def test_every_service_is_three_resources(prod) -> None:  # type: ignore[no-untyped-def]
@@ -246,6 +302,17 @@ REPORT_LINES = {
         "the email subscription is PENDING until the link AWS mails is clicked",
         "alertSubscriptionPending: true",
         "sso:BillingEngineers  assume  writer:billing-team",
+        "Athena table secrets_platform_prod.cloudtrail over s3://audit-logs/AWSLogs/ "
+        "(partitions projected: account (enum), region (injected), timestamp (date))",
+        "Athena workgroup secrets-platform-prod: settings enforced, Athena engine version 3, "
+        "a query scanning over 100 GB (100,000,000,000 bytes) is cancelled",
+        "query results: s3://audit-athena-results/audit-reader/ (SSE_S3, expire after 7 days)",
+        "sso:SecurityAudit  assume  reader:audit  [its policy allows sts:AssumeRole]",
+        "reader:audit  query  athena-workgroup:secrets-platform-prod",
+        'auditAthenaTable: "secrets_platform_prod.cloudtrail"',
+        'auditAthenaWorkgroup: "secrets-platform-prod"',
+        "s3:ListBucket on arn:aws:s3:::audit-logs when s3:prefix StringLike "
+        "AWSLogs/222222222222/CloudTrail/*",
     ],
 }
 

@@ -108,3 +108,59 @@ def covered(namespaces: tuple[str, ...], name: str) -> bool:
     if "*" in namespaces:
         return True
     return any(name == f"/{ns}" or name.startswith(f"/{ns}/") for ns in namespaces)
+
+#: What `secretctl audit --source athena` calls in its workgroup (start, poll, page, stop on
+#: interrupt) and what the Athena console adds to look at the workgroup and its history.
+ATHENA_QUERY = (
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StopQueryExecution",
+    "athena:GetWorkGroup",
+    "athena:ListQueryExecutions",
+    "athena:BatchGetQueryExecution",
+)
+#: Changing the workgroup (its enforced settings and scan cutoff): never for the reader.
+ATHENA_WORKGROUP_CHANGE = (
+    "athena:UpdateWorkGroup",
+    "athena:DeleteWorkGroup",
+    "athena:CreateWorkGroup",
+)
+#: Reading the table's definition (Athena plans every query with it).
+GLUE_READ = ("glue:GetTable", "glue:GetDatabase", "glue:GetPartitions")
+#: Changing the table or the database (where a query would read from): never for the reader.
+GLUE_CHANGE = (
+    "glue:UpdateTable",
+    "glue:DeleteTable",
+    "glue:CreateTable",
+    "glue:UpdateDatabase",
+    "glue:DeleteDatabase",
+    "glue:BatchCreatePartition",
+)
+#: Writing, overwriting or erasing a log file, or changing how long it is kept.
+LOG_TAMPERING = (
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectAcl",
+    "s3:BypassGovernanceRetention",
+)
+#: Changing the trail bucket itself.
+BUCKET_TAMPERING = (
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteBucket",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketObjectLockConfiguration",
+)
+#: Every SSM call on a secret (reads and writes).
+SSM_ALL = (
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParameterHistory",
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+)

@@ -56,7 +56,7 @@ def default_key_policy(account: str) -> dict[str, Any]:
 class Identity:
     """A role the program created, with its trust policy and identity policies."""
 
-    kind: str  # "service", "writer" or "host"
+    kind: str  # "service", "writer", "reader" or "host"
     name: str
     role_arn: str
     trust: NamedPolicy
@@ -87,6 +87,9 @@ class StackSpec:
     writers: tuple[WriterSpec, ...]
     key_admins: tuple[str, ...]
     deployer_role_arn: str
+    #: Who may assume the audit-reader role, in the writers' shape (namespaces unused).
+    audit_reader: WriterSpec | None = None
+    athena: bool = False
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -107,13 +110,22 @@ def read_spec(stack_file: Path = MATRIX_STACK) -> StackSpec:
         )
         for w in config.get(f"{NS}:writers", [])
     )
+    audit = config[f"{NS}:audit"]
+    readers = tuple(audit.get("readers", []))
+    reader_sets = tuple(audit.get("readerSsoPermissionSets", []))
     return StackSpec(
         account=str(config["aws:allowedAccountIds"][0]),
         region=config["aws:region"],
         services=services,
         writers=writers,
         key_admins=tuple(config.get(f"{NS}:keyAdmins", [])),
-        deployer_role_arn=config[f"{NS}:audit"]["deployerRoleArn"],
+        deployer_role_arn=audit["deployerRoleArn"],
+        audit_reader=(
+            WriterSpec("audit-reader", readers, (), reader_sets)
+            if readers or reader_sets
+            else None
+        ),
+        athena=bool(audit.get("athena", False)),
     )
 
 
@@ -130,6 +142,8 @@ class Stack:
     services: Mapping[str, Identity]
     writers: Mapping[str, Identity]
     others: Mapping[str, Identity]
+    #: The audit-reader role (exported as auditReaderRoleArn), when the stack has readers.
+    audit_reader: Identity | None = None
 
     # --- ARNs, built here from the account and region (not from the program's helpers) ---
 
@@ -150,6 +164,11 @@ class Stack:
         return NamedPolicy("aws-default-key-policy", "resource", default_key_policy(self.account))
 
     # --- requests ---
+
+    def bucket_policy(self, resource_name: str) -> NamedPolicy:
+        """The policy of a bucket, as the program emitted it (by its resource's name)."""
+        document = _policy(self.run.named(resource_name))
+        return NamedPolicy(f"{resource_name} (bucket policy)", "resource", document)
 
     def principal_context(self, principal_arn: str) -> dict[str, ContextValue]:
         account = principal_arn.split(":")[4]
@@ -258,6 +277,12 @@ def build_stack(run: ProgramRun, spec: StackSpec) -> Stack:
         if arn not in by_arn:
             raise UnmodelledResource(f"writer {name}'s exported role {arn} was never created")
         writers[name] = identity("writer", name, by_arn.pop(arn))
+    reader = None
+    if "auditReaderRoleArn" in exports:
+        arn = exports["auditReaderRoleArn"]
+        if arn not in by_arn:
+            raise UnmodelledResource(f"the exported audit reader role {arn} was never created")
+        reader = identity("reader", "audit-reader", by_arn.pop(arn))
     for arn, documents in by_arn.items():
         if documents.role.name.endswith("-instance-role"):
             others[documents.role.name] = identity("host", documents.role.name, documents)
@@ -282,6 +307,7 @@ def build_stack(run: ProgramRun, spec: StackSpec) -> Stack:
         services=services,
         writers=writers,
         others=others,
+        audit_reader=reader,
     )
 
 

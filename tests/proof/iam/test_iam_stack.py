@@ -28,7 +28,7 @@ def test_matrix_stack_is_rich_enough() -> None:
     """At least four services, two of them sharing a label, one label a sibling prefix of
     another, a multi-segment label, two writers with different namespaces, writers in every
     form (a named role, an account root, a permission set with an '_' in its name), a key
-    administrator and a deploying role."""
+    administrator, a deploying role, and the Athena table with audit readers in every form."""
     labels = Counter(s.label for s in SPEC.services)
     assert len(SPEC.services) >= 4
     assert any(n >= 2 for n in labels.values()), "two services must share a label"
@@ -40,11 +40,22 @@ def test_matrix_stack_is_rich_enough() -> None:
     assert any(":role/" in p for p in principals)
     assert any("_" in ps for w in SPEC.writers for ps in w.sso_permission_sets)
     assert SPEC.key_admins and SPEC.deployer_role_arn
+    reader = SPEC.audit_reader
+    assert SPEC.athena and reader is not None
+    assert any(p.endswith(":root") for p in reader.principals)
+    assert any(":role/" in p for p in reader.principals)
+    assert any("_" in ps for ps in reader.sso_permission_sets)
 
 
 def test_every_role_and_policy_is_modelled(stack: Stack) -> None:
     run = stack.run
-    identities = [*stack.services.values(), *stack.writers.values(), *stack.others.values()]
+    assert stack.audit_reader is not None
+    identities = [
+        *stack.services.values(),
+        *stack.writers.values(),
+        *stack.others.values(),
+        stack.audit_reader,
+    ]
     assert {s.name for s in SPEC.services} == set(stack.services)
     assert {w.name for w in SPEC.writers} == set(stack.writers)
     assert len(identities) == len(run.of_type(ROLE))
@@ -57,7 +68,7 @@ def test_every_role_and_policy_is_modelled(stack: Stack) -> None:
         for a in run.of_type(ROLE_POLICY_ATTACHMENT)
     )
     assert modelled == emitted
-    for identity in [*stack.services.values(), *stack.writers.values()]:
+    for identity in [*stack.services.values(), *stack.writers.values(), stack.audit_reader]:
         assert len(identity.policies) == 1, f"{identity.name}: {identity.policies}"
     roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in run.of_type(ROLE)]
     assert all(doc["Statement"] for doc in roles)
@@ -74,6 +85,14 @@ def test_an_unmodelled_role_fails_the_proof(stack: Stack) -> None:
     }
     tampered = type(run)(run.stack, run.account, run.region, run.resources, exports, run.config)
     with pytest.raises(UnmodelledResource, match=role.name):
+        build_stack(tampered, SPEC)
+
+
+def test_an_unexported_audit_reader_role_fails_the_proof(stack: Stack) -> None:
+    run = stack.run
+    exports = {k: v for k, v in run.exports.items() if k != "auditReaderRoleArn"}
+    tampered = type(run)(run.stack, run.account, run.region, run.resources, exports, run.config)
+    with pytest.raises(UnmodelledResource, match="audit-reader-role"):
         build_stack(tampered, SPEC)
 
 

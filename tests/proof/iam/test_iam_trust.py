@@ -3,8 +3,8 @@
 Service roles: ECS tasks of this account and region only (``aws:SourceAccount`` and
 ``aws:SourceArn``). Writer roles: their named principals; through an account root only with
 MFA; users of their IAM Identity Center permission sets (whatever the role's suffix, never a
-look-alike). The host role: the EC2 service (which sends no source keys), never an ECS task
-or an IAM principal.
+look-alike). The audit-reader role: its readers, in the same shape. The host role: the EC2
+service (which sends no source keys), never an ECS task or an IAM principal.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.proof.iam.evaluator import (
     Row,
     assert_rows_hold,
 )
-from tests.proof.iam.stack import Identity, Stack, read_spec
+from tests.proof.iam.stack import Identity, Stack, WriterSpec, read_spec
 
 SPEC = read_spec()
 ECS = "ecs-tasks.amazonaws.com"
@@ -189,13 +189,14 @@ def test_service_role_trusts_only_ecs_tasks_of_this_account(
     assert_rows_hold(evaluator, rows)
 
 
-@pytest.mark.parametrize("writer", [w.name for w in SPEC.writers])
-def test_writer_role_trusts_its_principals(
-    stack: Stack, evaluator: IamEvaluator, writer: str
-) -> None:
-    spec = next(w for w in SPEC.writers if w.name == writer)
-    target = stack.writers[writer]
+def _trusted_like_writers_rows(
+    stack: Stack, target: Identity, role: str, spec: WriterSpec
+) -> list[Row]:
+    """The rows of a role trusted in the writers' shape (a writer role, the audit reader):
+    its named principals, an account root only with MFA, its permission sets' users, and no
+    one else (another account, ECS tasks, the service roles)."""
     rows: list[Row] = []
+    roots = {p.split(":")[4] for p in spec.principals if p.endswith(":root")}
     for principal in spec.principals:
         account = principal.split(":")[4]
         if principal.endswith(":root"):
@@ -212,39 +213,43 @@ def test_writer_role_trusts_its_principals(
                         target,
                         user,
                         f"a user of {account} {'with MFA ' + mfa if mfa else 'without MFA info'}"
-                        f" {'may' if expect == 'Allowed' else 'cannot'} assume {writer}",
+                        f" {'may' if expect == 'Allowed' else 'cannot'} assume {role}",
                         expect,
                         {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa},
                     )
                 )
         else:
             other = principal.rsplit("/", 1)[0] + "/someone-else"
+            # With the account root trusted too, anyone of the account with MFA may: the row
+            # for a principal that is not named is then one without MFA.
+            mfa = "false" if account in roots else "true"
             rows += [
                 _principal_row(
-                    stack, target, principal, f"{principal} may assume {writer} (no MFA needed)",
+                    stack, target, principal, f"{principal} may assume {role} (no MFA needed)",
                     "Allowed",
                 ),
                 _principal_row(
-                    stack, target, other, f"{other} (not named) cannot assume {writer}", "Denied",
-                    {"aws:MultiFactorAuthPresent": "true"},
+                    stack, target, other,
+                    f"{other} (not named; MFA {mfa}) cannot assume {role}", "Denied",
+                    {"aws:MultiFactorAuthPresent": mfa},
                 ),
             ]
     for permission_set in spec.sso_permission_sets:
-        rows += _sso_rows(stack, target, writer, permission_set)
+        rows += _sso_rows(stack, target, role, permission_set)
     if not spec.sso_permission_sets:
         # Identity Center sessions come from AssumeRoleWithSAML, which carries no MFA
         # (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html):
         # without a permission set listed, an SSO user cannot use the MFA form.
-        session, role = _sso_session(
+        session, sso_role = _sso_session(
             stack.account, f"{SSO_PATH}/eu-west-1/", "AdministratorAccess", "0123456789abcdef"
         )
         rows.append(
             Row(
-                f"an SSO session (no aws:MultiFactorAuthPresent) cannot assume {writer}",
+                f"an SSO session (no aws:MultiFactorAuthPresent) cannot assume {role}",
                 stack.assume(
                     target,
                     session,
-                    {"aws:PrincipalArn": role, "aws:PrincipalAccount": stack.account},
+                    {"aws:PrincipalArn": sso_role, "aws:PrincipalAccount": stack.account},
                     [_may_assume(target.role_arn)],
                 ),
                 "Denied",
@@ -255,22 +260,47 @@ def test_writer_role_trusts_its_principals(
             stack,
             target,
             f"arn:aws:iam::{OTHER_ACCOUNT}:user/alice",
-            f"a user of {OTHER_ACCOUNT} with MFA cannot assume {writer}",
+            f"a user of {OTHER_ACCOUNT} with MFA cannot assume {role}",
             "Denied",
             {"aws:MultiFactorAuthPresent": "true"},
         )
     )
     ecs = {"aws:SourceAccount": stack.account, "aws:SourceArn": _task(stack.account, stack.region)}
-    rows.append(Row(f"ECS tasks cannot assume {writer}", stack.assume(target, ECS, ecs), "Denied"))
+    rows.append(Row(f"ECS tasks cannot assume {role}", stack.assume(target, ECS, ecs), "Denied"))
     rows += [
         _principal_row(
             stack,
             target,
             service.role_arn,
-            f"service {service.name}'s role cannot assume {writer}",
+            f"service {service.name}'s role cannot assume {role}",
             "Denied",
         )
         for service in stack.services.values()
+    ]
+    return rows
+
+
+@pytest.mark.parametrize("writer", [w.name for w in SPEC.writers])
+def test_writer_role_trusts_its_principals(
+    stack: Stack, evaluator: IamEvaluator, writer: str
+) -> None:
+    spec = next(w for w in SPEC.writers if w.name == writer)
+    rows = _trusted_like_writers_rows(stack, stack.writers[writer], writer, spec)
+    assert_rows_hold(evaluator, rows)
+
+
+def test_audit_reader_role_trusts_its_readers(stack: Stack, evaluator: IamEvaluator) -> None:
+    """The audit reader is trusted exactly like a writer: readers by ARN, the account root
+    only with MFA, the users of its permission sets; writers cannot assume it either."""
+    spec, reader = SPEC.audit_reader, stack.audit_reader
+    assert spec is not None and reader is not None
+    rows = _trusted_like_writers_rows(stack, reader, "the audit reader", spec)
+    rows += [
+        _principal_row(
+            stack, reader, writer.role_arn, f"writer {name}'s role cannot assume the audit reader",
+            "Denied",
+        )
+        for name, writer in stack.writers.items()
     ]
     assert_rows_hold(evaluator, rows)
 
