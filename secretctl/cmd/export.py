@@ -28,8 +28,8 @@ def export_cmd(
     preserve_case: bool,
 ) -> None:
     """Export the secrets of SERVICES (later ones override earlier ones)."""
+    from secretctl.export_formats import render
     from secretctl.files import write_private_file
-    from secretctl.formats import render
     from secretctl.loading import load_keys
 
     secrets, warnings = load_keys(get_store(ctx), list(services), preserve_case=preserve_case)

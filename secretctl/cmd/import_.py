@@ -30,7 +30,7 @@ def import_cmd(
 
     Unchanged keys are not rewritten (no new version)."""
     from secretctl.files import read_input
-    from secretctl.formats import parse
+    from secretctl.import_formats import parse
     from secretctl.importing import import_secrets, prepare
     from secretctl.values import tier_name
 

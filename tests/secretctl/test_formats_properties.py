@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secretctl.environ import secrets_to_env, shell_export_lines
-from secretctl.formats import detect_format, parse, render
+from secretctl.export_formats import render
+from secretctl.import_formats import detect_format, parse
 
 # Keys as secretctl stores them: ^[\w.-]+$, ASCII.
 KEYS = st.text(alphabet=string.ascii_letters + string.digits + "_.-", min_size=1, max_size=16)
