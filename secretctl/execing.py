@@ -60,7 +60,9 @@ def run_exec(
     preserve_case: bool = False,
 ) -> NoReturn:
     """Load the services, build the environment, and become the command."""
-    secrets, warnings = load_environment(reader, services, preserve_case=preserve_case)
+    secrets, warnings = load_environment(
+        reader, services, preserve_case=preserve_case, strict=strict
+    )
     for message in warnings:
         sys.stderr.write(message + "\n")
     env = build_exec_env(
