@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Callable, Mapping
 
 from secretctl.errors import UsageError
+from secretctl.values import NUL_RULE
 
 DEFAULT_STRICT_VALUE = "chamberme"
 
@@ -35,6 +36,7 @@ def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
         by_name.setdefault(env_name(key), []).append(key)
     for name, keys in sorted(by_name.items()):
         _check_exec_name(name, keys[0])
+        _check_exec_value(secrets[keys[0]], keys[0])
         if len(keys) > 1:
             listed = ", ".join(repr(k) for k in sorted(keys))
             raise UsageError(
@@ -50,6 +52,16 @@ def _check_exec_name(name: str, key: str) -> None:
         raise UsageError(
             f"key {key!r} gives the environment variable name {name!r}, which cannot be set; "
             "rename the key to letters, digits and '_'"
+        )
+
+
+def _check_exec_value(value: str, key: str) -> None:
+    """Reject values no environment can hold (a NUL ends a C string); secretctl never writes
+    one, another tool might have."""
+    if "\x00" in value:
+        raise UsageError(
+            f"the value of key {key!r} contains a NUL character ({NUL_RULE}; another tool "
+            "wrote it): rewrite the secret without it"
         )
 
 

@@ -151,8 +151,7 @@ def _names_under(store: Store, prefix: str, preserve_case: bool) -> list[str]:
         return [
             n
             for n in store.list_names(f"/{candidate}")
-            if is_secret_name(n)
-            and (split_name(n)[0] + "/").startswith(candidate + "/")
+            if is_secret_name(n) and (split_name(n)[0] + "/").startswith(candidate + "/")
         ]
 
     return first_service(service_lookup_names(prefix, preserve_case), under)[1]

@@ -7,12 +7,17 @@ from secretctl.errors import UsageError
 STANDARD_MAX_BYTES = 4096
 ADVANCED_MAX_BYTES = 8192
 TIERS = {"standard": "Standard", "advanced": "Advanced"}
+# Why a NUL is refused: exec passes values to execve as C strings, which end at the first NUL
+# (the other characters, control ones included, pass).
+NUL_RULE = "secret values may be any text but NUL, which a program's environment cannot hold"
 
 
 def check_value(value: str, tier: str | None, key: str) -> None:
     """Raise UsageError when SSM would refuse ``value`` (never quoting it)."""
     if value == "":
         raise UsageError(f"value for key {key!r} is empty; SSM requires at least one character")
+    if "\x00" in value:
+        raise UsageError(f"value for key {key!r} contains a NUL character: {NUL_RULE}")
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:

@@ -53,6 +53,21 @@ def test_exec_collision_within_a_service_is_an_error(run: Run, ssm: Any) -> None
     assert "DB_URL" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["exec", "a", "--", "true"], ["env", "a"]])
+def test_a_stored_nul_value_is_named_by_key(run: Run, ssm: Any, command: list[str]) -> None:
+    """Another tool stored a value no environment can hold: name the key, never the value."""
+    put(ssm, "/a/fine", "ok")
+    put(ssm, "/a/bad-key", "before\x00after")
+    result = run(*command)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "secretctl: error: the value of key 'bad-key' contains a NUL character (secret values "
+        "may be any text but NUL, which a program's environment cannot hold; another tool wrote "
+        "it): rewrite the secret without it"
+    )
+    assert result.stdout == ""
+
+
 def test_exec_warns_on_empty_service(run: Run) -> None:
     result = run("exec", "empty", "--", "true")
     assert result.returncode == 0
