@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from secretctl.errors import UsageError
 from secretctl.values import NUL_RULE
@@ -44,6 +44,28 @@ def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
                 "rename or delete all but one of them"
             )
     return {name: secrets[keys[0]] for name, keys in by_name.items()}
+
+
+def check_env_name_clashes(keys: Iterable[str], stored: Iterable[str] = ()) -> None:
+    """Refuse keys that exec would refuse together (``import``): two of ``keys``, or one of
+    ``keys`` and another key already ``stored`` in the service, with one environment name."""
+    owner: dict[str, str] = {}
+    for key in keys:
+        name = env_name(key)
+        if name in owner:
+            raise UsageError(
+                f"keys {owner[name]!r} and {key!r} both become the environment variable {name}, "
+                "which exec would refuse; rename one of them"
+            )
+        owner[name] = key
+    for other in sorted(stored):
+        key = owner.get(env_name(other))
+        if key is not None and key != other:
+            raise UsageError(
+                f"key {key!r} becomes the environment variable {env_name(other)}, as does "
+                f"{other!r} already stored in the service, which exec would refuse; rename the "
+                f"key or delete {other!r} first"
+            )
 
 
 def _check_exec_name(name: str, key: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from secretctl.environ import check_env_name_clashes
 from secretctl.errors import SecretctlError, UsageError
 from secretctl.naming import normalize_key, normalize_service, parameter_name
 from secretctl.store.base import Store
@@ -24,7 +25,8 @@ def prepare(
     service: str, entries: dict[str, str], *, tier: str | None, preserve_case: bool
 ) -> tuple[str, dict[str, str]]:
     """Check the service, every key and every value; return the service and key -> value as
-    stored. Two entries that normalise to one key are an error naming both."""
+    stored. Two entries that normalise to one key, or to one environment name, are an error
+    naming both."""
     service = normalize_service(service, preserve_case)
     prepared: dict[str, str] = {}
     source: dict[str, str] = {}
@@ -39,6 +41,7 @@ def prepare(
             )
         prepared[key] = value
         source[key] = raw_key
+    check_env_name_clashes(entries)
     return service, prepared
 
 
@@ -54,6 +57,7 @@ def import_secrets(
     pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key."""
     service, prepared = prepare(service, entries, tier=tier, preserve_case=preserve_case)
     current = store.read_service(service)
+    check_env_name_clashes(prepared, stored=current)
     to_write = {k: v for k, v in prepared.items() if current.get(k) != v}
     names = {k: parameter_name(service, k) for k in to_write}
     existing = [names[k] for k in to_write if k in current]
