@@ -19,9 +19,10 @@ _SHELL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _TO_UNDERSCORE_RE = re.compile(r"[-.\s]")
 
 
-def env_name(key: str) -> str:
-    """The environment variable name of a key: uppercased, with '-', '.' and whitespace as '_'."""
-    return _TO_UNDERSCORE_RE.sub("_", key.upper())
+def env_name(key: str, keep_case: bool = False) -> str:
+    """The environment variable name of a key: uppercased (unless ``keep_case``, chamber's
+    ``env -p``), with '-', '.' and whitespace as '_'."""
+    return _TO_UNDERSCORE_RE.sub("_", key if keep_case else key.upper())
 
 
 def is_shell_name(name: str) -> bool:
@@ -29,11 +30,11 @@ def is_shell_name(name: str) -> bool:
     return _SHELL_NAME_RE.fullmatch(name) is not None
 
 
-def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
+def secrets_to_env(secrets: dict[str, str], keep_case: bool = False) -> dict[str, str]:
     """Map key -> value to ENV_NAME -> value; two keys with one env name are an error."""
     by_name: dict[str, list[str]] = {}
     for key in secrets:
-        by_name.setdefault(env_name(key), []).append(key)
+        by_name.setdefault(env_name(key, keep_case), []).append(key)
     for name, keys in sorted(by_name.items()):
         _check_exec_name(name, keys[0])
         _check_exec_value(secrets[keys[0]], keys[0])
@@ -167,8 +168,20 @@ def _unnormalized_hint(names: list[str]) -> str:
     return f" (secret env names are uppercase with '_', so {', '.join(odd)} can never match)"
 
 
-def shell_export_lines(env: dict[str, str]) -> list[str]:
-    """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``."""
+_DOUBLE_QUOTE_ESCAPES = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+)
+
+
+def double_quoted(value: str) -> str:
+    """``"value"`` with backslash escapes for '\\', '"', '$', '`' and line breaks and tabs
+    (\\n, \\r, \\t), as dotenv readers take it: one line, no expansion."""
+    return '"' + value.translate(_DOUBLE_QUOTE_ESCAPES) + '"'
+
+
+def shell_export_lines(env: dict[str, str], *, escaped: bool = False) -> list[str]:
+    """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``; with
+    ``escaped`` (chamber's ``env -e``) ``export NAME="value"`` as ``double_quoted`` makes it."""
     lines = []
     for name in sorted(env):
         if not is_shell_name(name):
@@ -176,5 +189,6 @@ def shell_export_lines(env: dict[str, str]) -> list[str]:
                 f"{name!r} is not a valid shell variable name (letters, digits and '_', not "
                 "starting with a digit); rename the key"
             )
-        lines.append(f"export {name}={shlex.quote(env[name])}")
+        value = double_quoted(env[name]) if escaped else shlex.quote(env[name])
+        lines.append(f"export {name}={value}")
     return lines

@@ -58,8 +58,10 @@ def run_exec(
     strict: bool = False,
     strict_value: str = DEFAULT_STRICT_VALUE,
     preserve_case: bool = False,
+    verbose: bool = False,
 ) -> NoReturn:
-    """Load the services, build the environment, and become the command."""
+    """Load the services, build the environment, and become the command. ``verbose`` names
+    the variables the secrets fill (never a value)."""
     secrets, warnings = load_environment(
         reader, services, preserve_case=preserve_case, strict=strict
     )
@@ -68,4 +70,7 @@ def run_exec(
     env = build_exec_env(
         os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value
     )
+    if verbose:
+        names = ", ".join(sorted(n for n in secrets if env.get(n) == secrets[n])) or "none"
+        sys.stderr.write(f"secretctl: exec {argv[0]} with the secret variables {names}\n")
     exec_command(argv, env)

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from secretctl.environ import env_name, is_shell_name, secrets_to_env
+from secretctl.environ import double_quoted, env_name, is_shell_name, secrets_to_env
 from secretctl.errors import UsageError
 
 EXPORT_FORMATS = ("json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars")
@@ -71,11 +71,6 @@ def _yaml_dumper() -> Any:
     return _yaml_dumper_class
 
 
-_DOTENV_ESCAPES = str.maketrans(
-    {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-)
-
-
 def render_dotenv(secrets: dict[str, str]) -> str:
     """``NAME="value"`` lines, NAME as for exec, sorted by NAME, specials backslash-escaped."""
     env = secrets_to_env(secrets)
@@ -87,7 +82,7 @@ def render_dotenv(secrets: dict[str, str]) -> str:
                 f"key {key_of[name]!r} gives {name!r}, which is not a valid dotenv/shell "
                 "variable name (letters, digits and '_', not starting with a digit); rename it"
             )
-        lines.append(f'{name}="{env[name].translate(_DOTENV_ESCAPES)}"')
+        lines.append(f"{name}={double_quoted(env[name])}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -144,7 +139,6 @@ def render_tsv(secrets: dict[str, str]) -> str:
 
 _TFVAR_PREFIX = "tf_var_"
 _HCL_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
-_TO_UNDERSCORE_RE = re.compile(r"[-.\s]")
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -152,7 +146,7 @@ def tfvars_name(key: str) -> str:
     """The Terraform variable name of a key: no ``tf_var_`` prefix, '-', '.', space as '_'."""
     if key.startswith(_TFVAR_PREFIX):
         key = key[len(_TFVAR_PREFIX) :]
-    return _TO_UNDERSCORE_RE.sub("_", key)
+    return env_name(key, keep_case=True)
 
 
 def _hcl_escape(text: str) -> str:

@@ -84,14 +84,21 @@ def empty_service_messages(loaded: list[LoadedService], *, strict: bool = False)
 
 
 def load_environment(
-    store: SecretReader, services: list[str], *, preserve_case: bool = False, strict: bool = False
+    store: SecretReader,
+    services: list[str],
+    *,
+    preserve_case: bool = False,
+    strict: bool = False,
+    keep_var_case: bool = False,
 ) -> tuple[dict[str, str], list[str]]:
     """What exec and env inject: environment name -> value over all services, later services
     winning, and the warnings to print (empty services, overridden variables). ``strict``
-    makes a service with no secrets an error."""
+    makes a service with no secrets an error; ``keep_var_case`` is chamber's ``env -p``."""
     loaded = load_services(store, services, preserve_case=preserve_case)
     warnings = empty_service_messages(loaded, strict=strict)
-    env, overrides = merge_services([(s.name, secrets_to_env(s.values)) for s in loaded])
+    env, overrides = merge_services(
+        [(s.name, secrets_to_env(s.values, keep_var_case)) for s in loaded]
+    )
     return env, warnings + overrides
 
 

@@ -53,5 +53,7 @@ def decode_input(data: bytes, source: str) -> str:
 
 
 def first_line(text: str) -> str:
-    """``--singleline``: the text up to its first line break."""
-    return text.splitlines()[0] if text else ""
+    """``-s/--singleline``: the text up to its first newline (as chamber reads it), without
+    the carriage return of a CRLF line ending."""
+    line = text.split("\n", 1)[0]
+    return line[:-1] if line.endswith("\r") else line

@@ -7,7 +7,7 @@ from secretctl.cmd.common import get_store, json_option
 
 @click.command("find")
 @click.argument("term")
-@click.option("--by-value", is_flag=True, help="Match values instead of key names.")
+@click.option("-v", "--by-value", is_flag=True, help="Match values instead of key names.")
 @json_option
 @click.pass_context
 def find_cmd(ctx: click.Context, term: str, by_value: bool, as_json: bool) -> None:

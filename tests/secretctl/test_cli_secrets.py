@@ -197,7 +197,7 @@ def test_reads_what_chamber_wrote(run: Run, ssm: Any) -> None:
 
 
 def test_version_and_help_everywhere(run: Run) -> None:
-    assert run("--version").stdout.strip() == "secretctl, version 0.1.0"
+    assert run("--version").stdout.strip() == "secretctl 0.1.0"
     assert run("version").stdout.strip() == "secretctl 0.1.0"
     for command in [
         "write",
@@ -212,6 +212,7 @@ def test_version_and_help_everywhere(run: Run) -> None:
         "import",
         "find",
         "version",
+        "help",
     ]:
         result = run(command, "--help")
         assert result.returncode == 0, command
