@@ -179,14 +179,19 @@ def double_quoted(value: str) -> str:
     return '"' + value.translate(_DOUBLE_QUOTE_ESCAPES) + '"'
 
 
-def shell_export_lines(env: dict[str, str], *, escaped: bool = False) -> list[str]:
+def shell_export_lines(
+    env: dict[str, str], *, escaped: bool = False, key_of: Mapping[str, str] | None = None
+) -> list[str]:
     """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``; with
-    ``escaped`` (chamber's ``env -e``) ``export NAME="value"`` as ``double_quoted`` makes it."""
+    ``escaped`` (chamber's ``env -e``, and dotenv) ``export NAME="value"`` as
+    ``double_quoted`` makes it. A name that is no shell name is an error naming its key when
+    ``key_of`` knows it."""
     lines = []
     for name in sorted(env):
         if not is_shell_name(name):
+            what = f"key {key_of[name]!r} gives {name!r}, which" if key_of else repr(name)
             raise UsageError(
-                f"{name!r} is not a valid shell variable name (letters, digits and '_', not "
+                f"{what} is not a valid shell variable name (letters, digits and '_', not "
                 "starting with a digit); rename the key"
             )
         value = double_quoted(env[name]) if escaped else shlex.quote(env[name])

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from secretctl.environ import double_quoted, env_name, is_shell_name, secrets_to_env
+from secretctl.environ import env_name, secrets_to_env, shell_export_lines
 from secretctl.errors import UsageError
 
 EXPORT_FORMATS = ("json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars")
@@ -73,17 +73,9 @@ def _yaml_dumper() -> Any:
 
 def render_dotenv(secrets: dict[str, str]) -> str:
     """``NAME="value"`` lines, NAME as for exec, sorted by NAME, specials backslash-escaped."""
-    env = secrets_to_env(secrets)
     key_of = {env_name(key): key for key in secrets}
-    lines = []
-    for name in sorted(env):
-        if not is_shell_name(name):
-            raise UsageError(
-                f"key {key_of[name]!r} gives {name!r}, which is not a valid dotenv/shell "
-                "variable name (letters, digits and '_', not starting with a digit); rename it"
-            )
-        lines.append(f"{name}={double_quoted(env[name])}")
-    return "".join(line + "\n" for line in lines)
+    lines = shell_export_lines(secrets_to_env(secrets), escaped=True, key_of=key_of)
+    return "".join(line.removeprefix("export ") + "\n" for line in lines)
 
 
 _JAVA_ESCAPES = {"\\": "\\\\", "=": "\\=", ":": "\\:", "#": "\\#", "!": "\\!",
