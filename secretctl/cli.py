@@ -20,27 +20,95 @@ from secretctl.cmd.list_services import list_services_cmd
 from secretctl.cmd.read import read_cmd
 from secretctl.cmd.write import write_cmd
 from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
+from secretctl.global_options import BACKEND_VARIABLE, RETRY_MODES, GlobalOptions
+
+VERSION_MESSAGE = "secretctl %(version)s"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="secretctl")
+class SecretctlGroup(click.Group):
+    """With no arguments, print the help and exit 0 (as chamber does)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=SecretctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message=VERSION_MESSAGE)
 @click.option(
+    "-r",
     "--retries",
     type=click.IntRange(min=0),
-    envvar="SECRETCTL_RETRIES",
     help="Retries per AWS request after the first attempt, with backoff (default 10). "
     "Env: SECRETCTL_RETRIES.",
 )
+@click.option(
+    "--retry-mode",
+    type=click.Choice(RETRY_MODES, case_sensitive=False),
+    help="botocore's retry mode (as chamber's flag); requests then go through boto3. Without "
+    "it the lean AWS path uses its own backoff and boto3 uses adaptive.",
+)
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Print on stderr which AWS path serves the command and every SSM request with its "
+    "outcome (never a value).",
+)
+@click.option(
+    "--kms-key-alias",
+    metavar="KEY",
+    help="KMS key for new secrets (as SECRETCTL_KMS_KEY, which it overrides).",
+)
+@click.option(
+    "-b",
+    "--backend",
+    metavar="ssm",
+    help="Accepted for chamber's scripts: secretctl stores secrets in SSM Parameter Store "
+    f"only (any other backend, here or in {BACKEND_VARIABLE}, is an error).",
+)
 @click.pass_context
-def cli(ctx: click.Context, retries: int | None) -> None:
+def cli(
+    ctx: click.Context,
+    retries: int | None,
+    retry_mode: str | None,
+    verbose: bool,
+    kms_key_alias: str | None,
+    backend: str | None,
+) -> None:
     """Manage application secrets in AWS SSM Parameter Store (chamber v3 compatible)."""
-    ctx.obj = {"retries": retries}
+    ctx.ensure_object(dict)["options"] = GlobalOptions(
+        retries=retries,
+        retry_mode=retry_mode.lower() if retry_mode else None,
+        verbose=verbose,
+        kms_key_alias=kms_key_alias,
+        backend=backend,
+    )
 
 
 @click.command("version")
 def version_cmd() -> None:
-    """Print secretctl's version."""
-    click.echo(f"secretctl {__version__}")
+    """Print secretctl's version (as --version does)."""
+    click.echo(VERSION_MESSAGE % {"version": __version__})
+
+
+@click.command("help")
+@click.argument("command", nargs=-1)
+@click.pass_context
+def help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
+    """Print the help of secretctl or of COMMAND (as chamber's help command)."""
+    root = ctx.find_root()
+    if not command:
+        click.echo(root.get_help())
+        return
+    group = root.command
+    assert isinstance(group, click.Group)
+    sub = group.get_command(root, command[0])
+    if sub is None or len(command) > 1:
+        raise UsageError(f"unknown command {' '.join(command)!r}; see 'secretctl --help'")
+    with click.Context(sub, info_name=command[0], parent=root) as sub_ctx:
+        click.echo(sub.get_help(sub_ctx))
 
 
 for command in (
@@ -57,6 +125,7 @@ for command in (
     find_cmd,
     version_cmd,
     audit_group,
+    help_cmd,
 ):
     cli.add_command(command)
 

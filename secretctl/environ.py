@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from secretctl.errors import UsageError
+from secretctl.values import NUL_RULE
 
 DEFAULT_STRICT_VALUE = "chamberme"
 
@@ -18,9 +19,10 @@ _SHELL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _TO_UNDERSCORE_RE = re.compile(r"[-.\s]")
 
 
-def env_name(key: str) -> str:
-    """The environment variable name of a key: uppercased, with '-', '.' and whitespace as '_'."""
-    return _TO_UNDERSCORE_RE.sub("_", key.upper())
+def env_name(key: str, keep_case: bool = False) -> str:
+    """The environment variable name of a key: uppercased (unless ``keep_case``, chamber's
+    ``env -p``), with '-', '.' and whitespace as '_'."""
+    return _TO_UNDERSCORE_RE.sub("_", key if keep_case else key.upper())
 
 
 def is_shell_name(name: str) -> bool:
@@ -28,13 +30,14 @@ def is_shell_name(name: str) -> bool:
     return _SHELL_NAME_RE.fullmatch(name) is not None
 
 
-def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
+def secrets_to_env(secrets: dict[str, str], keep_case: bool = False) -> dict[str, str]:
     """Map key -> value to ENV_NAME -> value; two keys with one env name are an error."""
     by_name: dict[str, list[str]] = {}
     for key in secrets:
-        by_name.setdefault(env_name(key), []).append(key)
+        by_name.setdefault(env_name(key, keep_case), []).append(key)
     for name, keys in sorted(by_name.items()):
         _check_exec_name(name, keys[0])
+        _check_exec_value(secrets[keys[0]], keys[0])
         if len(keys) > 1:
             listed = ", ".join(repr(k) for k in sorted(keys))
             raise UsageError(
@@ -44,12 +47,44 @@ def secrets_to_env(secrets: dict[str, str]) -> dict[str, str]:
     return {name: secrets[keys[0]] for name, keys in by_name.items()}
 
 
+def check_env_name_clashes(keys: Iterable[str], stored: Iterable[str] = ()) -> None:
+    """Refuse keys that exec would refuse together (``import``): two of ``keys``, or one of
+    ``keys`` and another key already ``stored`` in the service, with one environment name."""
+    owner: dict[str, str] = {}
+    for key in keys:
+        name = env_name(key)
+        if name in owner:
+            raise UsageError(
+                f"keys {owner[name]!r} and {key!r} both become the environment variable {name}, "
+                "which exec would refuse; rename one of them"
+            )
+        owner[name] = key
+    for other in sorted(stored):
+        key = owner.get(env_name(other))
+        if key is not None and key != other:
+            raise UsageError(
+                f"key {key!r} becomes the environment variable {env_name(other)}, as does "
+                f"{other!r} already stored in the service, which exec would refuse; rename the "
+                f"key or delete {other!r} first"
+            )
+
+
 def _check_exec_name(name: str, key: str) -> None:
     """Reject names no environment can hold (empty, '=' or NUL); other odd names are allowed."""
     if not name or "=" in name or "\x00" in name:
         raise UsageError(
             f"key {key!r} gives the environment variable name {name!r}, which cannot be set; "
             "rename the key to letters, digits and '_'"
+        )
+
+
+def _check_exec_value(value: str, key: str) -> None:
+    """Reject values no environment can hold (a NUL ends a C string); secretctl never writes
+    one, another tool might have."""
+    if "\x00" in value:
+        raise UsageError(
+            f"the value of key {key!r} contains a NUL character ({NUL_RULE}; another tool "
+            "wrote it): rewrite the secret without it"
         )
 
 
@@ -133,14 +168,32 @@ def _unnormalized_hint(names: list[str]) -> str:
     return f" (secret env names are uppercase with '_', so {', '.join(odd)} can never match)"
 
 
-def shell_export_lines(env: dict[str, str]) -> list[str]:
-    """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``."""
+_DOUBLE_QUOTE_ESCAPES = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "$": "\\$", "`": "\\`", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+)
+
+
+def double_quoted(value: str) -> str:
+    """``"value"`` with backslash escapes for '\\', '"', '$', '`' and line breaks and tabs
+    (\\n, \\r, \\t), as dotenv readers take it: one line, no expansion."""
+    return '"' + value.translate(_DOUBLE_QUOTE_ESCAPES) + '"'
+
+
+def shell_export_lines(
+    env: dict[str, str], *, escaped: bool = False, key_of: Mapping[str, str] | None = None
+) -> list[str]:
+    """``export NAME=value`` lines sorted by name, values quoted like ``shlex.quote``; with
+    ``escaped`` (chamber's ``env -e``, and dotenv) ``export NAME="value"`` as
+    ``double_quoted`` makes it. A name that is no shell name is an error naming its key when
+    ``key_of`` knows it."""
     lines = []
     for name in sorted(env):
         if not is_shell_name(name):
+            what = f"key {key_of[name]!r} gives {name!r}, which" if key_of else repr(name)
             raise UsageError(
-                f"{name!r} is not a valid shell variable name (letters, digits and '_', not "
+                f"{what} is not a valid shell variable name (letters, digits and '_', not "
                 "starting with a digit); rename the key"
             )
-        lines.append(f"export {name}={shlex.quote(env[name])}")
+        value = double_quoted(env[name]) if escaped else shlex.quote(env[name])
+        lines.append(f"export {name}={value}")
     return lines

@@ -1,18 +1,32 @@
 """Container start without the CLI library: parse a well-formed ``exec`` command line by hand.
 
-``secretctl [--retries N] exec [--pristine] [--strict] [--strict-value V] [--preserve-case]
-SERVICE... -- COMMAND [ARGS]``. Anything else (help, an unknown option, a missing ``--``, a bad
-number) returns None, and the click CLI parses it and reports the error."""
+``secretctl [GLOBAL OPTIONS] exec [--pristine] [--strict] [--strict-value V] [--preserve-case]
+SERVICE... -- COMMAND [ARGS]``, where the global options are ``-r/--retries N``,
+``--retry-mode standard|adaptive``, ``--verbose``, ``--kms-key-alias A`` and
+``-b/--backend B``, in any of click's spellings (``--retries=3``, ``-r3``, ``-r 3``). Anything
+else (help, an unknown option, a missing ``--``, a bad number) returns None, and the click CLI
+parses it and reports the error."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from secretctl.environ import DEFAULT_STRICT_VALUE
+from secretctl.global_options import RETRY_MODES, GlobalOptions
 
 # click's boolean words for a flag's environment variable
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
+
+# global options that take a value: their spellings -> the GlobalOptions field
+_VALUE_OPTIONS = {
+    "-r": "retries",
+    "--retries": "retries",
+    "--retry-mode": "retry_mode",
+    "--kms-key-alias": "kms_key_alias",
+    "-b": "backend",
+    "--backend": "backend",
+}
 
 
 class ExecRequest:
@@ -25,34 +39,69 @@ class ExecRequest:
         "strict",
         "strict_value",
         "preserve_case",
-        "retries",
+        "options",
     )
 
-    def __init__(self, services: list[str], command: list[str]) -> None:
+    def __init__(self, services: list[str], command: list[str], options: GlobalOptions) -> None:
         self.services = services
         self.command = command
         self.pristine = False
         self.strict = False
         self.strict_value = DEFAULT_STRICT_VALUE
         self.preserve_case = False
-        self.retries: int | None = None
+        self.options = options
 
 
 def _option_value(args: list[str], at: int, name: str) -> tuple[str | None, int]:
-    """The value of ``--name V`` or ``--name=V`` at ``args[at]``, and the next index."""
+    """The value of ``--name V``, ``--name=V`` or ``-xV`` at ``args[at]``, and the next index."""
     token = args[at]
     if token == name:
         return (args[at + 1], at + 2) if at + 1 < len(args) else (None, at + 1)
-    return token[len(name) + 1 :], at + 1
+    if name.startswith("--"):
+        return token[len(name) + 1 :], at + 1
+    return token[len(name) :], at + 1
+
+
+def _spelling(token: str) -> str | None:
+    """Which value option ``token`` spells (``--retries=3`` and ``-r3`` included), or None."""
+    name = token.split("=", 1)[0] if token.startswith("--") else token[:2]
+    return name if name in _VALUE_OPTIONS else None
+
+
+def parse_global_options(argv: list[str]) -> tuple[GlobalOptions, int] | None:
+    """The global options before the command, and the index of the command; None for
+    anything click should report (an unknown option, a missing or malformed value)."""
+    options, at = GlobalOptions(), 0
+    while at < len(argv) and argv[at].startswith("-"):
+        if argv[at] == "--verbose":
+            options.verbose, at = True, at + 1
+            continue
+        name = _spelling(argv[at])
+        if name is None:
+            return None
+        value, at = _option_value(argv, at, name)
+        if value is None:
+            return None
+        field = _VALUE_OPTIONS[name]
+        if field == "retries":
+            if not value.isdigit():
+                return None
+            setattr(options, field, int(value))
+        elif field == "retry_mode":
+            if value.lower() not in RETRY_MODES:
+                return None
+            options.retry_mode = value.lower()
+        else:
+            setattr(options, field, value)
+    return options, at
 
 
 def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest | None:
     """An ExecRequest for a well-formed exec command line, else None."""
-    at, retries = 0, environ.get("SECRETCTL_RETRIES")
-    while at < len(argv) and argv[at].startswith("--retries"):
-        if argv[at] != "--retries" and not argv[at].startswith("--retries="):
-            return None
-        retries, at = _option_value(argv, at, "--retries")
+    parsed = parse_global_options(argv)
+    if parsed is None:
+        return None
+    options, at = parsed
     if at >= len(argv) or argv[at] != "exec" or "--" not in argv[at + 1 :]:
         return None
     rest = argv[at + 1 :]
@@ -60,7 +109,7 @@ def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest 
     before, command = rest[:split], rest[split + 1 :]
     if not command:
         return None
-    request = ExecRequest([], command)
+    request = ExecRequest([], command, options)
     preserve = environ.get("SECRETCTL_PRESERVE_CASE", "").strip().lower()
     if preserve not in _TRUE | _FALSE:
         return None
@@ -83,8 +132,4 @@ def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest 
             at += 1
     if not request.services:
         return None
-    if retries is not None and retries != "":
-        if not retries.isdigit():
-            return None
-        request.retries = int(retries)
     return request

@@ -58,12 +58,19 @@ def run_exec(
     strict: bool = False,
     strict_value: str = DEFAULT_STRICT_VALUE,
     preserve_case: bool = False,
+    verbose: bool = False,
 ) -> NoReturn:
-    """Load the services, build the environment, and become the command."""
-    secrets, warnings = load_environment(reader, services, preserve_case=preserve_case)
+    """Load the services, build the environment, and become the command. ``verbose`` names
+    the variables the secrets fill (never a value)."""
+    secrets, warnings = load_environment(
+        reader, services, preserve_case=preserve_case, strict=strict
+    )
     for message in warnings:
         sys.stderr.write(message + "\n")
     env = build_exec_env(
         os.environ, secrets, pristine=pristine, strict=strict, strict_value=strict_value
     )
+    if verbose:
+        names = ", ".join(sorted(n for n in secrets if env.get(n) == secrets[n])) or "none"
+        sys.stderr.write(f"secretctl: exec {argv[0]} with the secret variables {names}\n")
     exec_command(argv, env)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 import tempfile
 
@@ -10,6 +12,9 @@ from secretctl.errors import UsageError
 from secretctl.values import decode_input
 
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".env": "dotenv"}
+_MAX_LINKS = 40  # as the kernel's limit on nested symlinks
+# The directories of a process's open descriptors: /dev/fd and /proc/self/fd lead here.
+_DESCRIPTOR_DIR_RE = re.compile(r"/proc/(self|thread-self|\d+)(?:/task/\d+)?/fd")
 
 
 def read_input(path: str) -> tuple[str, str | None]:
@@ -29,21 +34,109 @@ def read_input(path: str) -> tuple[str, str | None]:
 
 
 def write_private_file(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600, atomically: readers see the old file or the
-    whole new one, never a partial file, and the secrets are never world-readable."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """Write ``text`` to ``path`` (``export -o``) without harming what is there.
+
+    - A regular file or a new path is replaced atomically with a new file of mode 0600:
+      readers see the old file or the whole new one, and the secrets are never
+      world-readable. Through a symlink, its target is replaced the same way; the link stays.
+    - An open descriptor (``/dev/fd/N``, ``/dev/stdout``, ``/proc/self/fd/N``, bash's
+      ``>(cmd)``), a FIFO or a character device is written in place: no rename, no chmod.
+    - Anything else (a directory, a block device, a socket) is refused.
+    """
+    data = text.encode("utf-8")
+    descriptor = _open_descriptor(path)
+    if descriptor is not None:
+        _write_descriptor(descriptor, data, path)
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None  # a new path, or a symlink to one
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+    if mode is None or stat.S_ISREG(mode):
+        _replace_atomically(os.path.realpath(path), data, path)
+    elif stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        _write_in_place(path, data)
+    else:
+        raise UsageError(
+            f"cannot write {path}: it is {_kind(mode)}; give a file path, a FIFO, a character "
+            "device or /dev/fd/N"
+        )
+
+
+def _open_descriptor(path: str) -> int | None:
+    """The descriptor number when ``path`` leads, through any symlinks, into this process's
+    ``/proc/<pid>/fd`` (as ``/dev/fd/N`` and ``/dev/stdout`` do); None otherwise."""
+    current = os.path.abspath(path)
+    for _ in range(_MAX_LINKS):
+        parent = os.path.realpath(os.path.dirname(current))
+        name = os.path.basename(current)
+        match = _DESCRIPTOR_DIR_RE.fullmatch(parent)
+        if match is not None:
+            own = match.group(1) in ("self", "thread-self", str(os.getpid()))
+            return int(name) if own and name.isdigit() else None
+        current = os.path.join(parent, name)
+        if not os.path.islink(current):
+            return None
+        current = os.path.join(parent, os.readlink(current))
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_descriptor(fd: int, data: bytes, path: str) -> None:
+    """Write to an inherited descriptor, sharing its offset (``3>>file`` appends)."""
+    try:
+        _write_all(fd, data)
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+
+
+def _write_in_place(path: str, data: bytes) -> None:
+    """Open and write a FIFO or character device (opening a FIFO waits for its reader)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+    try:
+        _write_descriptor(fd, data, path)
+    finally:
+        os.close(fd)
+
+
+def _replace_atomically(target: str, data: bytes, path: str) -> None:
+    """A new file of mode 0600 beside ``target``, fsynced, then renamed over it."""
+    directory = os.path.dirname(target)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".secretctl-", suffix=".tmp")
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            os.fchmod(fd, 0o600)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise

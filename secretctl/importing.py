@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from secretctl.environ import check_env_name_clashes
 from secretctl.errors import SecretctlError, UsageError
 from secretctl.naming import normalize_key, normalize_service, parameter_name
 from secretctl.store.base import Store
@@ -21,15 +22,21 @@ class ImportResult:
 
 
 def prepare(
-    service: str, entries: dict[str, str], *, tier: str | None, preserve_case: bool
+    service: str,
+    entries: dict[str, str],
+    *,
+    tier: str | None,
+    preserve_case: bool,
+    normalize_keys: bool = False,
 ) -> tuple[str, dict[str, str]]:
     """Check the service, every key and every value; return the service and key -> value as
-    stored. Two entries that normalise to one key are an error naming both."""
+    stored. Two entries that normalise to one key, or to one environment name, are an error
+    naming both."""
     service = normalize_service(service, preserve_case)
     prepared: dict[str, str] = {}
     source: dict[str, str] = {}
     for raw_key, value in entries.items():
-        key = normalize_key(raw_key, preserve_case)
+        key = normalize_key(raw_key, preserve_case and not normalize_keys)
         parameter_name(service, key)
         check_value(value, tier, raw_key)
         if key in prepared:
@@ -39,6 +46,7 @@ def prepare(
             )
         prepared[key] = value
         source[key] = raw_key
+    check_env_name_clashes(entries)
     return service, prepared
 
 
@@ -49,11 +57,15 @@ def import_secrets(
     *,
     tier: str | None = None,
     preserve_case: bool = False,
+    normalize_keys: bool = False,
 ) -> ImportResult:
     """Write the entries that are new or changed. Requests: the service's GetParametersByPath
     pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key."""
-    service, prepared = prepare(service, entries, tier=tier, preserve_case=preserve_case)
+    service, prepared = prepare(
+        service, entries, tier=tier, preserve_case=preserve_case, normalize_keys=normalize_keys
+    )
     current = store.read_service(service)
+    check_env_name_clashes(prepared, stored=current)
     to_write = {k: v for k, v in prepared.items() if current.get(k) != v}
     names = {k: parameter_name(service, k) for k in to_write}
     existing = [names[k] for k in to_write if k in current]

@@ -11,13 +11,14 @@ _KEY_ID_RE = re.compile(
 )
 
 
-def resolve_kms_key(environ: Mapping[str, str]) -> str:
+def resolve_kms_key(environ: Mapping[str, str], flag: str | None = None) -> str:
     """The KeyId for PutParameter.
 
-    ``SECRETCTL_KMS_KEY`` takes an alias (``alias/x`` or bare ``x``), an alias ARN, a key ARN
-    or a key id; chamber's ``CHAMBER_KMS_KEY_ALIAS`` (an alias) is the fallback.
+    ``--kms-key-alias`` (chamber's global flag) comes first, then ``SECRETCTL_KMS_KEY``; each
+    takes an alias (``alias/x`` or bare ``x``), an alias ARN, a key ARN or a key id. chamber's
+    ``CHAMBER_KMS_KEY_ALIAS`` (an alias) is the fallback.
     """
-    value = environ.get("SECRETCTL_KMS_KEY", "").strip()
+    value = (flag or "").strip() or environ.get("SECRETCTL_KMS_KEY", "").strip()
     if value:
         if value.startswith(("alias/", "arn:")) or _KEY_ID_RE.match(value):
             return value

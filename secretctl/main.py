@@ -19,16 +19,17 @@ def main() -> None:
         return
     from secretctl.errors import run_reporting_errors
     from secretctl.execing import run_exec
-    from secretctl.store.ssm import SsmStore
+    from secretctl.global_options import open_store
 
     run_reporting_errors(
         lambda: run_exec(
-            SsmStore.from_environment(request.retries),
+            open_store(request.options),
             request.services,
             request.command,
             pristine=request.pristine,
             strict=request.strict,
             strict_value=request.strict_value,
             preserve_case=request.preserve_case,
+            verbose=request.options.verbose,
         )
     )

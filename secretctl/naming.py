@@ -84,15 +84,34 @@ def is_secret_name(name: str) -> bool:
     )
 
 
-def lookup_names(service: str, key: str, preserve_case: bool) -> list[str]:
-    """Candidate parameter names for reading a secret as typed.
+def service_lookup_names(service: str, preserve_case: bool) -> list[str]:
+    """Candidate names for reading a service, in order (read-your-writes).
 
-    The name exactly as typed comes first, so mixed-case keys (written with --preserve-case,
-    which chamber cannot read) are found; the lowercased name follows when it differs, so
-    ``read API DB_URL`` finds what a default write stored as ``/api/db_url``.
+    First the name a write with the same flags stores (lowercased unless ``preserve_case``),
+    then the name as typed when it differs, so a service written with --preserve-case (or by
+    another tool) is found too.
     """
-    exact = parameter_name(normalize_service(service, True), normalize_key(key, True))
-    names = [exact]
-    if not preserve_case and exact.lower() != exact:
-        names.append(exact.lower())
-    return names
+    written = normalize_service(service, preserve_case)
+    return _unique([written, normalize_service(service, True)])
+
+
+def lookup_names(
+    service: str, key: str, preserve_case: bool, *, exact_key: bool = False
+) -> list[str]:
+    """Candidate parameter names for reading a secret, in order (read-your-writes).
+
+    First the name a write with the same flags stores (service and key lowercased unless
+    ``preserve_case``), so what ``write`` just stored is what ``read`` finds; then the name
+    exactly as typed, so mixed-case names written by chamber's import or with
+    --preserve-case are found too. ``exact_key`` (``delete --exact-key``, as chamber) keeps
+    the key as typed in the first name as well.
+    """
+    typed_key = normalize_key(key, True)
+    stored_key = typed_key if exact_key else normalize_key(key, preserve_case)
+    written = parameter_name(normalize_service(service, preserve_case), stored_key)
+    exact = parameter_name(normalize_service(service, True), typed_key)
+    return _unique([written, exact])
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secretctl.errors import NotFoundError
+from secretctl.loading import first_service
 from secretctl.naming import (
     is_secret_name,
     lookup_names,
     normalize_key,
     normalize_service,
     parameter_name,
+    service_lookup_names,
     split_name,
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
@@ -48,19 +50,21 @@ def write_secret(
     return WriteResult(name, version, True)
 
 
-def _first_found(service: str, key: str, preserve_case: bool, fetch):  # type: ignore[no-untyped-def]
-    """Try the name as typed, then lowercased; raise NotFoundError naming the secret."""
-    names = lookup_names(service, key, preserve_case)
+def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
+    """The first candidate name (``naming.lookup_names``) that ``fetch`` finds, and what it
+    found; NotFoundError naming the names tried."""
     for name in names:
         found = fetch(name)
         if found is not None and found != []:
             return name, found
-    raise NotFoundError(f"secret not found: {names[-1]} (list the service to see its keys)")
+    raise NotFoundError(
+        f"secret not found: {' or '.join(names)} (list the service to see its keys)"
+    )
 
 
 def read_value(store: SecretReader, service: str, key: str, *, preserve_case: bool = False) -> str:
     """The current value: one GetParameter (``read -q``)."""
-    return _first_found(service, key, preserve_case, store.read_value)[1]
+    return _first_found(lookup_names(service, key, preserve_case), store.read_value)[1]
 
 
 def read_secret(
@@ -73,25 +77,27 @@ def read_secret(
 ) -> SecretMeta:
     """Value and metadata of the current version (two requests) or of chamber version N."""
     if version is None:
-        return _first_found(service, key, preserve_case, store.read)[1]
+        return _first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
     for name in names:
         found = store.read_version(name, version)
         if found is not None:
             return found
-    raise NotFoundError(f"version {version} of {names[-1]} not found (see its history)")
+    raise NotFoundError(f"version {version} of {names[0]} not found (see its history)")
 
 
-def delete_secret(store: Store, service: str, key: str, *, preserve_case: bool = False) -> str:
-    """Delete every version of a secret; a missing secret is an error. Returns its name."""
-    return _first_found(
-        service, key, preserve_case, lambda name: name if store.delete(name) else None
-    )[0]
+def delete_secret(
+    store: Store, service: str, key: str, *, preserve_case: bool = False, exact_key: bool = False
+) -> str:
+    """Delete every version of a secret; a missing secret is an error. Returns its name.
+    ``exact_key`` (chamber's ``--exact-key``) never lowercases the key."""
+    names = lookup_names(service, key, preserve_case, exact_key=exact_key)
+    return _first_found(names, lambda name: name if store.delete(name) else None)[0]
 
 
 def history(store: Store, service: str, key: str, *, preserve_case: bool = False) -> list[Change]:
     """Every version of a secret, oldest first."""
-    return _first_found(service, key, preserve_case, store.history)[1]
+    return _first_found(lookup_names(service, key, preserve_case), store.history)[1]
 
 
 SORT_KEYS = {
@@ -110,9 +116,9 @@ def list_secrets(
     sort: str = "name",
     preserve_case: bool = False,
 ) -> list[SecretMeta]:
-    """A service's secrets (metadata; values too when asked), sorted."""
-    service = normalize_service(service, preserve_case)
-    secrets = store.list(service)
+    """A service's secrets (metadata; values too when asked), sorted. The service is looked
+    up as ``naming.service_lookup_names`` says."""
+    service, secrets = first_service(service_lookup_names(service, preserve_case), store.list)
     if with_values:
         values = store.read_service(service)
         prefix = f"/{service}/"
@@ -126,13 +132,29 @@ def list_secrets(
 
 
 def list_services(store: Store, prefix: str = "", *, preserve_case: bool = False) -> list[str]:
-    """Services holding at least one secret; a prefix matches whole path segments."""
-    prefix = normalize_service(prefix, preserve_case) if prefix else ""
-    names = store.list_names(f"/{prefix}" if prefix else "")
-    services = {split_name(n)[0] for n in names if is_secret_name(n)}
-    if prefix:
-        services = {s for s in services if s == prefix or s.startswith(prefix + "/")}
-    return sorted(services)
+    """Services holding at least one secret; a prefix matches whole path segments and is
+    looked up as ``naming.service_lookup_names`` says."""
+    return sorted({split_name(n)[0] for n in _names_under(store, prefix, preserve_case)})
+
+
+def list_secret_names(store: Store, prefix: str = "", *, preserve_case: bool = False) -> list[str]:
+    """``list-services --secrets`` (chamber's ``-s``): the secrets' full names instead."""
+    return sorted(_names_under(store, prefix, preserve_case))
+
+
+def _names_under(store: Store, prefix: str, preserve_case: bool) -> list[str]:
+    """The secret names in services under ``prefix`` (whole segments; '' for all)."""
+    if not prefix:
+        return [n for n in store.list_names() if is_secret_name(n)]
+
+    def under(candidate: str) -> list[str]:
+        return [
+            n
+            for n in store.list_names(f"/{candidate}")
+            if is_secret_name(n) and (split_name(n)[0] + "/").startswith(candidate + "/")
+        ]
+
+    return first_service(service_lookup_names(prefix, preserve_case), under)[1]
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,17 @@ from secretctl.errors import UsageError
 STANDARD_MAX_BYTES = 4096
 ADVANCED_MAX_BYTES = 8192
 TIERS = {"standard": "Standard", "advanced": "Advanced"}
+# Why a NUL is refused: exec passes values to execve as C strings, which end at the first NUL
+# (the other characters, control ones included, pass).
+NUL_RULE = "secret values may be any text but NUL, which a program's environment cannot hold"
 
 
 def check_value(value: str, tier: str | None, key: str) -> None:
     """Raise UsageError when SSM would refuse ``value`` (never quoting it)."""
     if value == "":
         raise UsageError(f"value for key {key!r} is empty; SSM requires at least one character")
+    if "\x00" in value:
+        raise UsageError(f"value for key {key!r} contains a NUL character: {NUL_RULE}")
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
@@ -48,5 +53,7 @@ def decode_input(data: bytes, source: str) -> str:
 
 
 def first_line(text: str) -> str:
-    """``--singleline``: the text up to its first line break."""
-    return text.splitlines()[0] if text else ""
+    """``-s/--singleline``: the text up to its first newline (as chamber reads it), without
+    the carriage return of a CRLF line ending."""
+    line = text.split("\n", 1)[0]
+    return line[:-1] if line.endswith("\r") else line

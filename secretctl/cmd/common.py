@@ -4,32 +4,53 @@ from __future__ import annotations
 
 import click
 
+from secretctl.errors import UsageError
+from secretctl.global_options import GlobalOptions
 from secretctl.store.base import Store
+
+PRESERVE_CASE_VARIABLE = "SECRETCTL_PRESERVE_CASE"
 
 preserve_case_option = click.option(
     "--preserve-case",
     is_flag=True,
-    envvar="SECRETCTL_PRESERVE_CASE",
+    envvar=PRESERVE_CASE_VARIABLE,
     help="Keep the case of services and keys (default: lowercase them, as chamber does). "
-    "Env: SECRETCTL_PRESERVE_CASE=1.",
+    f"Env: {PRESERVE_CASE_VARIABLE}=1.",
 )
+
+
+def preserve_case_from_env() -> bool:
+    """SECRETCTL_PRESERVE_CASE as click reads a flag's variable (for ``env``, whose ``-p``
+    is chamber's and does more than the variable)."""
+    import os
+
+    raw = os.environ.get(PRESERVE_CASE_VARIABLE, "")
+    try:
+        return bool(click.BOOL.convert(raw, None, None)) if raw.strip() else False
+    except click.BadParameter:
+        raise UsageError(
+            f"{PRESERVE_CASE_VARIABLE} must be a boolean (1/0, true/false, yes/no), not {raw!r}"
+        ) from None
+
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def _retries(ctx: click.Context) -> int | None:
-    return (ctx.find_root().obj or {}).get("retries")  # type: ignore[no-any-return]
+def global_options(ctx: click.Context) -> GlobalOptions:
+    """The options given before the command (``secretctl -r 3 read ...``)."""
+    obj = ctx.find_root().obj or {}
+    return obj.get("options") or GlobalOptions()  # type: ignore[no-any-return]
 
 
 def get_store(ctx: click.Context) -> Store:
     """The SSM store for this invocation, created on first use (boto3 loads only then)."""
-    from secretctl.store.ssm import SsmStore
+    from secretctl.global_options import open_store
 
     root = ctx.find_root()
     if root.obj is None:
         root.obj = {}
     if "store" not in root.obj:
-        root.obj["store"] = SsmStore.from_environment(_retries(ctx))
+        root.obj["store"] = open_store(global_options(ctx))
     return root.obj["store"]  # type: ignore[no-any-return]
 
 

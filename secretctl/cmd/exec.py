@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option
+from secretctl.cmd.common import get_store, global_options, preserve_case_option
 from secretctl.errors import UsageError
 
 
@@ -62,4 +62,5 @@ def exec_cmd(
         strict=strict,
         strict_value=strict_value,
         preserve_case=preserve_case,
+        verbose=global_options(ctx).verbose,
     )

@@ -16,7 +16,8 @@ FORMATS = ["json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars"]
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write to this file (mode 0600, replaced atomically) instead of stdout.",
+    help="Write here instead of stdout: a file is replaced atomically with mode 0600 (through "
+    "a symlink, its target); a FIFO, a character device or /dev/fd/N is written in place.",
 )
 @preserve_case_option
 @click.pass_context
@@ -28,8 +29,8 @@ def export_cmd(
     preserve_case: bool,
 ) -> None:
     """Export the secrets of SERVICES (later ones override earlier ones)."""
+    from secretctl.export_formats import render
     from secretctl.files import write_private_file
-    from secretctl.formats import render
     from secretctl.loading import load_keys
 
     secrets, warnings = load_keys(get_store(ctx), list(services), preserve_case=preserve_case)

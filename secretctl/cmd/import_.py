@@ -15,7 +15,17 @@ from secretctl.cmd.common import get_store, preserve_case_option
     type=click.Choice(["json", "yaml", "dotenv"]),
     help="Input format (default: from the file name, else detected).",
 )
-@click.option("--tier", type=click.Choice(["standard", "advanced"], case_sensitive=False))
+@click.option(
+    "--tier",
+    type=click.Choice(["standard", "advanced"], case_sensitive=False),
+    help="SSM tier of the written secrets; advanced stores values up to 8 KiB.",
+)
+@click.option(
+    "--normalize-keys",
+    is_flag=True,
+    help="Lowercase the keys, even with --preserve-case (chamber's flag; secretctl "
+    "lowercases them by default, chamber does not).",
+)
 @preserve_case_option
 @click.pass_context
 def import_cmd(
@@ -24,20 +34,20 @@ def import_cmd(
     file: str,
     fmt: str | None,
     tier: str | None,
+    normalize_keys: bool,
     preserve_case: bool,
 ) -> None:
     """Import a JSON or YAML object, or a dotenv file, into SERVICE.
 
     Unchanged keys are not rewritten (no new version)."""
     from secretctl.files import read_input
-    from secretctl.formats import parse
+    from secretctl.import_formats import parse
     from secretctl.importing import import_secrets, prepare
     from secretctl.values import tier_name
 
     text, detected = read_input(file)
     entries = parse(text, fmt or detected, source="stdin" if file == "-" else file)
-    prepare(service, entries, tier=tier_name(tier), preserve_case=preserve_case)
-    result = import_secrets(
-        get_store(ctx), service, entries, tier=tier_name(tier), preserve_case=preserve_case
-    )
+    case = {"preserve_case": preserve_case, "normalize_keys": normalize_keys}
+    prepare(service, entries, tier=tier_name(tier), **case)
+    result = import_secrets(get_store(ctx), service, entries, tier=tier_name(tier), **case)
     click.echo(f"{result.written} written, {result.unchanged} unchanged")

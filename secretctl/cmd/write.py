@@ -11,7 +11,12 @@ from secretctl.cmd.common import get_store, preserve_case_option, warn
 @click.argument("service")
 @click.argument("key")
 @click.argument("value")
-@click.option("--singleline", is_flag=True, help="With '-', keep only the first line of stdin.")
+@click.option(
+    "-s",
+    "--singleline",
+    is_flag=True,
+    help="With '-', keep only the first line of stdin (up to its first newline).",
+)
 @click.option("--skip-unchanged", is_flag=True, help="Do not write when the value is unchanged.")
 @click.option(
     "--tier",

@@ -37,7 +37,7 @@ def retries_from_env(environ: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def make_client(retries: int) -> Any:
+def make_client(retries: int, retry_mode: str = "adaptive") -> Any:
     """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL)."""
     import boto3
     from botocore.config import Config
@@ -45,7 +45,7 @@ def make_client(retries: int) -> Any:
     from secretctl import __version__
 
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": retries},  # botocore: retries, not total
+        retries={"mode": retry_mode, "max_attempts": retries},  # botocore: retries, not total
         user_agent_extra=f"secretctl/{__version__}",
     )
     with aws_call("CreateClient", "the SSM endpoint"):
@@ -85,21 +85,28 @@ class SsmStore:
         self.kms_key = kms_key
 
     @classmethod
-    def from_environment(cls, retries: int | None = None) -> SsmStore:
+    def from_environment(
+        cls,
+        retries: int | None = None,
+        *,
+        retry_mode: str | None = None,
+        kms_key_alias: str | None = None,
+    ) -> SsmStore:
         """The store over the lean AWS path where it serves this environment exactly as boto3
-        would (``aws.settings``), else over a boto3 client."""
+        would (``aws.settings``), else over a boto3 client. A ``retry_mode`` (botocore's
+        standard or adaptive) is botocore's to implement: it goes through boto3."""
         from secretctl.aws.settings import lean_settings
         from secretctl.kms import resolve_kms_key
 
         attempts = retries if retries is not None else retries_from_env(os.environ)
-        settings = lean_settings(os.environ)
+        settings = None if retry_mode else lean_settings(os.environ)
         if settings is None:
-            client = make_client(attempts)
+            client = make_client(attempts, retry_mode or "adaptive")
         else:
             from secretctl.aws.ssm_client import LeanSsmClient
 
             client = LeanSsmClient(settings, attempts)
-        return cls(client, resolve_kms_key(os.environ))
+        return cls(client, resolve_kms_key(os.environ, kms_key_alias))
 
     def _not_found(self, err: Exception) -> bool:
         return error_code(err) in {"ParameterNotFound", "ParameterVersionNotFound"}

@@ -3,6 +3,7 @@ action and the parameter."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -43,6 +44,8 @@ def describe_client_error(
     code: str, message: str, action: str, target: str, kms_key: KmsKey, attempts: int | None
 ) -> str:
     """The one-line message for an AWS error code on ``action`` against ``target``."""
+    if code.isdigit():  # an answer without an error code: botocore says "503", the lean "HTTP503"
+        code = f"HTTP{code}"
     if code in {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}:
         return (
             f"access denied: ssm:{action} on {target} (the caller's IAM policy does not allow it)"
@@ -78,6 +81,33 @@ def error_code(err: BaseException) -> str | None:
     return None
 
 
+_ERRNO_PREFIX = re.compile(r"^\[Errno -?\d+\] ")
+
+
+def unreachable(action: str, reason: str) -> str:
+    """The one message for an endpoint that could not be reached, on either path."""
+    return f"cannot reach the SSM endpoint for ssm:{action}: {reason}"
+
+
+def _os_reason(err: BaseException) -> str | None:
+    """The socket error under a botocore connection error ("Connection refused"), as the
+    lean path reports it."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [err]
+    while pending:
+        current = pending.pop(0)
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        kwargs = getattr(current, "kwargs", None)
+        inner = kwargs.get("error") if isinstance(kwargs, dict) else None
+        pending += [inner if isinstance(inner, BaseException) else None]
+        pending += [current.__cause__, current.__context__]
+    return None
+
+
 @contextmanager
 def aws_call(action: str, target: str, kms_key: KmsKey = None) -> Iterator[None]:
     """Run one SSM call; translate any failure of either client into an AwsError."""
@@ -89,9 +119,7 @@ def aws_call(action: str, target: str, kms_key: KmsKey = None) -> Iterator[None]
         raise
     except SsmCallError as err:
         if err.code == "Connection":
-            raise AwsError(
-                f"cannot reach the SSM endpoint for ssm:{action}: {err.message}"
-            ) from None
+            raise AwsError(unreachable(action, _ERRNO_PREFIX.sub("", err.message))) from None
         raise AwsError(
             describe_client_error(err.code, err.message, action, target, kms_key, err.attempts)
         ) from None
@@ -122,7 +150,7 @@ def _from_botocore(err: Exception, action: str, target: str, kms_key: KmsKey) ->
     if isinstance(err, bx.NoRegionError):
         return AwsError(NO_REGION)
     if isinstance(err, bx.EndpointConnectionError):
-        return AwsError(f"cannot reach the SSM endpoint for ssm:{action}: {err}")
+        return AwsError(unreachable(action, _os_reason(err) or "connection failed"))
     if isinstance(err, bx.ParamValidationError):
         # botocore's text can quote the rejected parameter, which may be the value itself
         return AwsError(f"ssm:{action} on {target} was rejected as an invalid request")

@@ -43,6 +43,8 @@ def test_single_key_operations(counted, ssm: Any, size: int) -> None:  # type: i
     seed(ssm, "svc", size)
     _, calls = counted("read", "-q", "svc", "key001")
     assert calls == {"GetParameter": 1}
+    _, calls = counted("read", "-q", "SVC", "KEY001")  # the name a write stores comes first
+    assert calls == {"GetParameter": 1}
     _, calls = counted("read", "svc", "key001")
     assert calls == {"GetParameter": 1, "DescribeParameters": 1}
     _, calls = counted("write", "svc", "key001", "new")

@@ -93,3 +93,24 @@ def test_aws_errors_are_one_line(run: Run) -> None:
     assert "cannot reach the SSM endpoint" in result.stderr
     no_region = run("read", "api", "k", env_extra={"AWS_DEFAULT_REGION": "", "AWS_REGION": ""})
     assert no_region.returncode == 1 and "no AWS region" in no_region.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "data"),
+    [
+        (["write", "api", "k", "-"], b"before\x00after"),
+        (["import", "api", "-"], b'{"ok": "v", "k": "before\\u0000after"}'),
+        (["import", "api", "-", "-f", "dotenv"], b"ok=v\nk=before\x00after\n"),
+    ],
+)
+def test_nul_in_a_value_is_refused_with_the_rule(
+    via_proxy: Run, proxy: CountingProxy, args: list[str], data: bytes
+) -> None:
+    """exec could never pass such a value to a program: refuse it before it is stored."""
+    result = via_proxy(*args, input=data)
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "'k' contains a NUL character: secret values may be any text but NUL" in lines[0]
+    assert "before" not in lines[0] and "after" not in lines[0]
+    assert proxy.total() == 0, proxy.counts

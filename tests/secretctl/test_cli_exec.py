@@ -53,6 +53,21 @@ def test_exec_collision_within_a_service_is_an_error(run: Run, ssm: Any) -> None
     assert "DB_URL" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["exec", "a", "--", "true"], ["env", "a"]])
+def test_a_stored_nul_value_is_named_by_key(run: Run, ssm: Any, command: list[str]) -> None:
+    """Another tool stored a value no environment can hold: name the key, never the value."""
+    put(ssm, "/a/fine", "ok")
+    put(ssm, "/a/bad-key", "before\x00after")
+    result = run(*command)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "secretctl: error: the value of key 'bad-key' contains a NUL character (secret values "
+        "may be any text but NUL, which a program's environment cannot hold; another tool wrote "
+        "it): rewrite the secret without it"
+    )
+    assert result.stdout == ""
+
+
 def test_exec_warns_on_empty_service(run: Run) -> None:
     result = run("exec", "empty", "--", "true")
     assert result.returncode == 0
@@ -218,6 +233,10 @@ def test_import_from_stdin_detects_format(run: Run) -> None:
         ('{"ok": "v", "empty": ""}', "'empty'"),
         ('{"ok": "v", "bad key": "x"}', "invalid key 'bad key'"),
         ('{"ok": "v", "OK": "w"}', "both become 'ok'"),
+        (
+            '{"db-url": "x", "ok": "v", "db_url": "y"}',
+            "keys 'db-url' and 'db_url' both become the environment variable DB_URL",
+        ),
     ],
 )
 def test_bad_import_writes_nothing(run: Run, ssm: Any, text: str, fragment: str) -> None:
@@ -225,3 +244,18 @@ def test_bad_import_writes_nothing(run: Run, ssm: Any, text: str, fragment: str)
     assert result.returncode == 2
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert ssm.describe_parameters()["Parameters"] == []
+
+
+def test_import_refuses_a_key_that_clashes_with_a_stored_one(run: Run, ssm: Any) -> None:
+    """exec would refuse the service: the import is refused before anything is written."""
+    put(ssm, "/svc/db_url", "stored")
+    result = run("import", "svc", "-", input='{"a": "1", "DB-URL": "x"}')
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "secretctl: error: key 'db-url' becomes the environment variable DB_URL, as does "
+        "'db_url' already stored in the service, which exec would refuse; rename the key or "
+        "delete 'db_url' first"
+    )
+    assert [p["Name"] for p in ssm.describe_parameters()["Parameters"]] == ["/svc/db_url"]
+    updated = run("import", "svc", "-", input='{"a": "1", "DB_URL": "x"}')  # the same key
+    assert updated.stdout.strip() == "2 written, 0 unchanged", updated.stderr

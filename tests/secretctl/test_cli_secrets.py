@@ -171,7 +171,7 @@ def test_find_by_key_and_value(run: Run) -> None:
     ]
     by_value = json.loads(run("find", "--by-value", "--json", "shared-value").stdout)
     assert by_value == [{"service": "a", "key": "db_url"}, {"service": "d", "key": "token"}]
-    from_stdin = run("find", "--by-value", "-", "--json", input="shared-value\n")
+    from_stdin = run("find", "--by-value", "-", "--json", input="shared-value")
     assert json.loads(from_stdin.stdout) == by_value
     assert "shared-value" not in run("find", "--by-value", "shared-value").stdout
 
@@ -197,7 +197,7 @@ def test_reads_what_chamber_wrote(run: Run, ssm: Any) -> None:
 
 
 def test_version_and_help_everywhere(run: Run) -> None:
-    assert run("--version").stdout.strip() == "secretctl, version 0.1.0"
+    assert run("--version").stdout.strip() == "secretctl 0.1.0"
     assert run("version").stdout.strip() == "secretctl 0.1.0"
     for command in [
         "write",
@@ -212,7 +212,19 @@ def test_version_and_help_everywhere(run: Run) -> None:
         "import",
         "find",
         "version",
+        "help",
     ]:
         result = run(command, "--help")
         assert result.returncode == 0, command
         assert result.stdout.startswith(f"Usage: secretctl {command}"), command
+
+
+def test_find_by_value_reads_stdin_exactly_as_write_does(run: Run) -> None:
+    """A value written from stdin is found from the same stdin, trailing newline and all."""
+    cert = "-----BEGIN-----\nabc\n-----END-----\n"
+    assert run("write", "a", "cert", "-", input=cert).returncode == 0
+    assert run("write", "b", "cert", "-", input=cert.rstrip("\n")).returncode == 0
+    found = json.loads(run("find", "--by-value", "-", "--json", input=cert).stdout)
+    assert found == [{"service": "a", "key": "cert"}]
+    found = json.loads(run("find", "--by-value", "-", "--json", input=cert.rstrip("\n")).stdout)
+    assert found == [{"service": "b", "key": "cert"}]

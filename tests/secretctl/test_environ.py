@@ -10,6 +10,7 @@ import pytest
 
 from secretctl.environ import (
     build_exec_env,
+    check_env_name_clashes,
     env_name,
     is_shell_name,
     merge_services,
@@ -220,3 +221,11 @@ def test_environ_imports_only_the_stdlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_env_name_clashes_name_both_keys() -> None:
+    check_env_name_clashes(["a", "b-c"], stored=["b-c", "d"])  # an update of b-c is fine
+    with pytest.raises(UsageError, match="keys 'DB_URL' and 'db_url' both become .* DB_URL"):
+        check_env_name_clashes(["DB_URL", "x", "db_url"])  # as --preserve-case keeps them
+    with pytest.raises(UsageError, match="key 'a.b' becomes .* A_B, as does 'a-b' already"):
+        check_env_name_clashes(["a.b"], stored=["zz", "a-b"])

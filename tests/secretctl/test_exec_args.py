@@ -23,7 +23,7 @@ def click_parse(argv: list[str], env: dict[str, str]) -> dict[str, object]:
             group_ctx, [*group_ctx.protected_args, *group_ctx.args]
         )
         ctx = command.make_context(name, rest, parent=group_ctx)
-        return dict(ctx.params, command=ctx.meta["exec_argv"], retries=group_ctx.params["retries"])
+        return dict(ctx.params, command=ctx.meta["exec_argv"], options=group_ctx.params)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -38,6 +38,21 @@ WELL_FORMED = [
     ["exec", "--strict-value=FILL", "--preserve-case", "Api", "--", "x", "--", "y"],
     ["--retries", "3", "exec", "api", "--", "x"],
     ["--retries=0", "exec", "api", "--", "x"],
+    # chamber's global flags, in click's spellings
+    ["-r", "3", "exec", "api", "--", "x"],
+    ["-r3", "--retries", "4", "exec", "api", "--", "x"],  # the last one wins
+    ["--retry-mode", "standard", "exec", "api", "--", "x"],
+    ["--retry-mode=ADAPTIVE", "exec", "api", "--", "x"],
+    ["--verbose", "exec", "api", "--", "x"],
+    ["--kms-key-alias", "alias/other", "exec", "api", "--", "x"],
+    ["--kms-key-alias=", "exec", "api", "--", "x"],
+    ["--kms-key-alias", "--verbose", "exec", "api", "--", "x"],  # a value, as click takes it
+    ["-b", "ssm", "exec", "api", "--", "x"],
+    ["-bSSM", "exec", "api", "--", "x"],
+    ["--backend=s3", "exec", "api", "--", "x"],  # parsed alike; open_store refuses it
+    ["-b", "exec", "exec", "api", "--", "x"],
+    ["--verbose", "-r", "2", "--retry-mode", "adaptive", "--kms-key-alias=k", "-b", "ssm"]
+    + ["exec", "--strict", "api", "--", "x"],
 ]
 
 
@@ -54,7 +69,7 @@ def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
         "strict_value": request.strict_value,
         "preserve_case": request.preserve_case,
         "command": request.command,
-        "retries": request.retries,
+        "options": request.options.as_dict(),
     } == expected
 
 
@@ -70,6 +85,16 @@ def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
         ["exec", "api", "--strict-value"],
         ["--retries", "x", "exec", "api", "--", "x"],
         ["--retriesx", "exec", "api", "--", "x"],
+        ["--retries=", "exec", "api", "--", "x"],
+        ["-r", "-1", "exec", "api", "--", "x"],
+        ["-r=3", "exec", "api", "--", "x"],
+        ["--retry-mode", "legacy", "exec", "api", "--", "x"],
+        ["--verbose=1", "exec", "api", "--", "x"],
+        ["--backend"],
+        ["-b"],
+        ["--kms-key-alias"],
+        ["-x", "exec", "api", "--", "x"],
+        ["--", "exec", "api", "--", "x"],
         ["--version"],
         ["read", "api", "k"],
         [],
@@ -79,7 +104,10 @@ def test_hands_the_rest_to_click(argv: list[str]) -> None:
     assert parse_exec_argv(argv, {}) is None
 
 
-def test_bad_environment_values_go_to_click() -> None:
+def test_bad_environment_values() -> None:
+    """SECRETCTL_RETRIES is read where the store is made, for both paths (the error names the
+    variable); a bad SECRETCTL_PRESERVE_CASE goes to click."""
     argv = ["exec", "api", "--", "x"]
-    assert parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"}) is None
+    request = parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"})
+    assert request is not None and request.options.retries is None
     assert parse_exec_argv(argv, {"SECRETCTL_PRESERVE_CASE": "maybe"}) is None

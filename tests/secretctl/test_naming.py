@@ -9,6 +9,7 @@ from secretctl.naming import (
     normalize_key,
     normalize_service,
     parameter_name,
+    service_lookup_names,
     split_name,
 )
 
@@ -78,7 +79,17 @@ def test_split_and_recognise_names() -> None:
     assert not is_secret_name("/api/bad key")
 
 
-def test_lookup_tries_exact_then_lowercase() -> None:
+def test_lookup_tries_what_a_write_stores_then_as_typed() -> None:
     assert lookup_names("api", "db_url", False) == ["/api/db_url"]
-    assert lookup_names("API", "DB_Url", False) == ["/API/DB_Url", "/api/db_url"]
+    assert lookup_names("API", "DB_Url", False) == ["/api/db_url", "/API/DB_Url"]
     assert lookup_names("API", "DB_Url", True) == ["/API/DB_Url"]
+    assert lookup_names("API", "DB_Url", False, exact_key=True) == ["/api/DB_Url", "/API/DB_Url"]
+    assert lookup_names("api", "DB_Url", True, exact_key=True) == ["/api/DB_Url"]
+
+
+def test_service_lookup_tries_what_a_write_stores_then_as_typed() -> None:
+    assert service_lookup_names("api", False) == ["api"]
+    assert service_lookup_names("Team/API", False) == ["team/api", "Team/API"]
+    assert service_lookup_names("Team/API", True) == ["Team/API"]
+    with pytest.raises(UsageError):
+        service_lookup_names("bad svc", False)

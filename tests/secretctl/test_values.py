@@ -41,6 +41,8 @@ def test_decode_input() -> None:
 def test_first_line_and_tier() -> None:
     assert first_line("a\nb\n") == "a"
     assert first_line("a\r\nb") == "a"
+    assert first_line("a\x0bb\x85c\u2028d\n") == "a\x0bb\x85c\u2028d"  # only \n ends a line
+    assert first_line("no newline") == "no newline"
     assert tier_name("ADVANCED") == "Advanced"
     assert tier_name(None) is None
     with pytest.raises(UsageError, match="unknown tier"):
