@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from secretctl.cmd.common import json_option, preserve_case_option, warn
+from secretctl.cmd.common import global_options, json_option, preserve_case_option, warn
 
 COLUMNS = {  # question -> (table header, JSON field) pairs
     "reads": [
@@ -123,7 +123,7 @@ def _run(
         options["region"],
         options["athena_table"],
         options["athena_workgroup"],
-        (ctx.find_root().obj or {}).get("retries"),
+        global_options(ctx).retries,
     )
     result = run_audit(request, Progress())
     for note in result.notes:

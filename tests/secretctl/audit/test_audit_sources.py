@@ -234,6 +234,27 @@ def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
     assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
 
 
+def test_global_retries_reach_the_audit(run: Run, aws_env: dict[str, str]) -> None:
+    """``secretctl -r 0 audit ...``: the global option (chamber's ``-r``) holds for the audit's
+    own pacing too, so the first throttle is the answer."""
+    records, _ = scenario()
+    with lookup_server(records, limit=1) as (url, service):
+        result = run(
+            "-r",
+            "0",
+            "audit",
+            "writes",
+            "api",
+            *WINDOW_ARGS,
+            "--json",
+            env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url},
+            timeout=120,
+        )
+    assert service.throttled == 1, "no retry after the throttle"
+    assert result.returncode == 1
+    assert "throttled" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_table_output_and_skipped_file_warning(run: Run, trail: dict[str, Any]) -> None:
     result = run("audit", "writes", "api", *WINDOW_ARGS, "--source", str(trail["dir"]))
     assert result.returncode == 0, result.stderr
