@@ -22,6 +22,8 @@ OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguratio
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 CLUSTER = "aws:ecs/cluster:Cluster"
+#: The export service stacks give the guard policy pack (policies/guard) as its config.
+GUARD_CONFIG_EXPORT = "guardPolicyConfig"
 #: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
 SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
@@ -464,5 +466,8 @@ def render_text(report: AccessReport) -> str:
     out.extend(_access_lines(report.access))
     out.append("Exports:")
     for name, value in sorted(report.exports.items()):
+        if name == GUARD_CONFIG_EXPORT:  # long and repetitive: the --json report has it whole
+            out.append(f"  {name}: the guard policy pack's config ({len(value)} rules)")
+            continue
         out.append(f"  {name}: {json.dumps(value, sort_keys=True)}")
     return "\n".join(out) + "\n"
