@@ -86,7 +86,28 @@ def _mermaid(stack_file: str) -> int:
     return 0
 
 
+def _close_event_loop() -> None:
+    """Close the event loop Pulumi's mocks ran on before the interpreter exits: torn down by
+    the garbage collector at exit, it can print "Exception ignored ... Invalid file
+    descriptor" after the one-line error (seen once on a loaded machine)."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        _close_event_loop()
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     fmt = "json" if args.json else (args.format or "text")

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import yaml
 
 from tests.proof.prereq import require, require_command
 
+ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = Path(__file__).resolve().parent / "node"
 PARSER = NODE_DIR / "parse.mjs"
 PACKAGES = ("mermaid", "jsdom")
@@ -63,3 +66,18 @@ def stack_file(tmp_path: Path) -> StackFile:
         return path
 
     return write
+
+
+def run_access_report(
+    args: Sequence[str], cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m access_report ARGS`` as a user runs it (this checkout's code)."""
+    env = dict(os.environ if env is None else env, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "access_report", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )

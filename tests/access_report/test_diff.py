@@ -4,9 +4,7 @@ assume; Markdown by default, JSON on request, "no change in access" when nothing
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import pytest
 from access_report.diff import NO_CHANGE, AccessDiff, diff_configs, render_markdown
 from access_report.model import Grant
 from access_report.sources import load_source
-from tests.access_report.conftest import StackFile
+from tests.access_report.conftest import StackFile, run_access_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "111111111111"
@@ -50,15 +48,7 @@ def _changed(**changes: Any) -> dict[str, Any]:
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "access_report", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
+    return run_access_report(args, cwd=cwd)
 
 
 def _diff(stack_file: StackFile, tmp_path: Path, new: dict[str, Any]) -> AccessDiff:

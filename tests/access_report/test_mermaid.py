@@ -4,14 +4,12 @@ model, its diff marks, and its syntax judged by Mermaid's own parser."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from access_report import mermaid
 from access_report.model import READ, WRITE, access_model
 from access_report.sources import load_source
-from tests.access_report.conftest import Parse
+from tests.access_report.conftest import Parse, run_access_report
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = [
@@ -82,13 +80,7 @@ def test_a_change_marks_added_and_removed_edges() -> None:
 
 
 def test_cli_draws_one_stack() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "access_report", "--format", "mermaid", "Pulumi.prod.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    done = run_access_report(["--format", "mermaid", "Pulumi.prod.yaml"])
     assert done.returncode == 0, done.stderr
     assert done.stdout == mermaid.render(_model(ROOT / "Pulumi.prod.yaml"))
 

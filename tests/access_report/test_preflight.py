@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from access_report.preflight import (
 from devtools.moto_server import MotoServer
 from policies.context import AwsContext
 from policies.kms import secrets_key_policy
-from tests.access_report.conftest import StackFile
+from tests.access_report.conftest import StackFile, run_access_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"  # moto's account
@@ -71,17 +70,20 @@ def _client(service: str, region: str = REGION) -> Any:
     return boto3.client(service, region_name=region)
 
 
+def _roles(iam: Any, *roles: str) -> None:
+    """Create ``path/name`` roles (a name alone: the path ``/``)."""
+    for role in roles:
+        path, _, name = role.rpartition("/")
+        path = f"{path}/" if path else "/"
+        iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=TRUST)
+
+
+SSO_BREAK_GLASS = f"{SSO_PATH}AWSReservedSSO_BreakGlass_0123456789abcdef"
+
+
 def _ready_account() -> None:
     """Everything the CONFIG names exists, nothing collides."""
-    iam = _client("iam")
-    iam.create_role(RoleName="key-admins", Path="/security/", AssumeRolePolicyDocument=TRUST)
-    iam.create_role(RoleName="ci", AssumeRolePolicyDocument=TRUST)
-    iam.create_role(RoleName="platform-deployer", AssumeRolePolicyDocument=TRUST)
-    iam.create_role(
-        RoleName="AWSReservedSSO_BreakGlass_0123456789abcdef",
-        Path=SSO_PATH,
-        AssumeRolePolicyDocument=TRUST,
-    )
+    _roles(_client("iam"), "/security/key-admins", "ci", "platform-deployer", SSO_BREAK_GLASS)
 
 
 def _as_deployer() -> Clients:
@@ -137,15 +139,9 @@ def test_a_ready_account_passes_every_check(aws: None, stack_file: StackFile) ->
 
 
 def test_each_problem_fails_with_its_fix(aws: None, stack_file: StackFile) -> None:
-    iam = _client("iam")
     # key-admins exists on another path; ci does not exist; a look-alike permission set only
-    iam.create_role(RoleName="key-admins", AssumeRolePolicyDocument=TRUST)
-    iam.create_role(RoleName="platform-deployer", AssumeRolePolicyDocument=TRUST)
-    iam.create_role(
-        RoleName="AWSReservedSSO_BreakGlass_Admins_0123456789abcdef",
-        Path=SSO_PATH,
-        AssumeRolePolicyDocument=TRUST,
-    )
+    look_alike = f"{SSO_PATH}AWSReservedSSO_BreakGlass_Admins_0123456789abcdef"
+    _roles(_client("iam"), "key-admins", "platform-deployer", look_alike)
     # a cluster of that name made elsewhere; the alias on someone else's key
     _client("ecs").create_cluster(clusterName="dev")
     kms = _client("kms")
@@ -320,15 +316,7 @@ def test_explicit_bucket_names_are_checked() -> None:
 
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = dict(env, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "access_report", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    return run_access_report(args, env=env)
 
 
 def test_cli_against_a_moto_server(
@@ -338,13 +326,7 @@ def test_cli_against_a_moto_server(
         "iam", endpoint_url=moto.url, region_name=REGION,
         aws_access_key_id="testing", aws_secret_access_key="testing",
     )
-    for name, path in (("key-admins", "/security/"), ("ci", "/")):
-        iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=TRUST)
-    iam.create_role(
-        RoleName="AWSReservedSSO_BreakGlass_0123456789abcdef",
-        Path=SSO_PATH,
-        AssumeRolePolicyDocument=TRUST,
-    )
+    _roles(iam, "/security/key-admins", "ci", SSO_BREAK_GLASS)
     config = dict(CONFIG, audit={"retentionDays": 30})  # no deployer: a warning only
     path = str(stack_file(config))
     done = _cli(["--preflight", path], aws_env)
