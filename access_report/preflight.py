@@ -14,7 +14,6 @@ checks judge exactly the names it would create.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import sys
@@ -37,6 +36,7 @@ from components.config import PlatformConfig
 from policies.context import AwsContext
 from policies.host_hardening import CLUSTER_STACK_TAG
 from policies.iam import SSO_ROLE_PATH, sso_role_arn_patterns
+from policies.matching import arn_like
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 #: CloudTrail: 5 trails per region and account, not adjustable; a multi-region trail counts
@@ -185,11 +185,6 @@ def check_principal(arn: str, where: str, caller_account: str, clients: Clients)
     )
 
 
-def _arn_like(pattern: str, arn: str) -> bool:
-    """IAM's ArnLike for the patterns the trust uses ('*' and '?' only)."""
-    return fnmatch.fnmatchcase(arn, pattern)
-
-
 def check_permission_set(
     permission_set: str, writers: list[str], ctx: AwsContext, sso_roles: list[str]
 ) -> Check:
@@ -200,7 +195,7 @@ def check_permission_set(
     roles = [
         arn
         for arn in sso_roles
-        if any(_arn_like(p, arn) for p in matches) and not _arn_like(longer_name, arn)
+        if any(arn_like(p, arn) for p in matches) and not arn_like(longer_name, arn)
     ]
     if roles:
         return Check(name, PASS, f"provisioned to {ctx.account} as {roles[0].rsplit('/', 1)[1]}")

@@ -11,12 +11,16 @@ violations as messages.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
 from typing import Any
 
+from policies.matching import (
+    arn_components,
+    arn_like,
+    matches_some_string_starting_with,
+    wildcard_match,
+)
 from policies.naming import ROLE_PATH_ROOT
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -148,63 +152,13 @@ def scope_of(platform: Platform, role: str | None) -> Scope:
     return Scope()
 
 
-# --- IAM's wildcard matching ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """IAM's ``*`` (any run of characters) and ``?`` (one character) as a regular expression."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    return _regex(pattern, ignore_case).fullmatch(value) is not None
-
-
-def matches_some_string_starting_with(pattern: str, prefix: str) -> bool:
-    """Whether ``pattern`` matches at least one string that starts with ``prefix``: it can
-    consume all of ``prefix`` (whatever follows in the pattern can always match something)."""
-
-    @cache
-    def walk(i: int, j: int) -> bool:
-        if j == len(prefix):
-            return True
-        if i == len(pattern):
-            return False
-        if pattern[i] == "*":
-            return walk(i + 1, j) or walk(i, j + 1)
-        if pattern[i] == "?" or pattern[i] == prefix[j]:
-            return walk(i + 1, j + 1)
-        return False
-
-    return walk(0, 0)
-
-
-def _arn_components(pattern: str) -> list[str] | None:
-    """An ARN (pattern) as its six colon-separated components; IAM matches each one on its
-    own, so a wildcard never spans a colon (``*`` alone stands for every ARN)."""
-    parts = pattern.split(":", 5)
-    return parts if len(parts) == 6 and parts[0] == "arn" else None
-
-
-def arn_like(pattern: str, arn: str) -> bool:
-    """IAM's ARN matching: component by component, ``*`` and ``?`` within each."""
-    if pattern == "*":
-        return True
-    want, have = _arn_components(pattern), _arn_components(arn)
-    if want is None or have is None:
-        return False
-    return all(wildcard_match(w, h) for w, h in zip(want, have, strict=True))
-
-
 def reaches_label(pattern: str, label: str, platform: Platform) -> bool:
     """Whether a parameter ARN pattern reaches a secret of ``label``: a parameter under
     ``/<label>/``, or the label's path or one of its parents (GetParametersByPath on a path
     reads every parameter below it)."""
     if pattern == "*":
         return True
-    parts = _arn_components(pattern)
+    parts = arn_components(pattern)
     scope = ["arn", platform.partition, "ssm", platform.region, platform.account]
     if parts is None or not all(wildcard_match(p, v) for p, v in zip(parts, scope, strict=False)):
         return False

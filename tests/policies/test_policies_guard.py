@@ -20,7 +20,6 @@ from policies.guard.rules import (
     USER_POLICY,
     GuardConfigError,
     Platform,
-    matches_some_string_starting_with,
     no_host_network,
     not_privileged,
     own_role,
@@ -98,13 +97,6 @@ def _allow(action: str | list[str], resource: str | list[str], **extra: Any) -> 
 )
 def test_reaches_label(pattern: str, label: str, reaches: bool) -> None:
     assert reaches_label(pattern, label, PLATFORM) is reaches
-
-
-def test_prefix_matching() -> None:
-    assert matches_some_string_starting_with("ab*", "abc/")
-    assert matches_some_string_starting_with("*", "anything")
-    assert not matches_some_string_starting_with("abd*", "abc")
-    assert matches_some_string_starting_with("a?c", "ab")
 
 
 # --- task definitions -------------------------------------------------------------------------
