@@ -490,13 +490,11 @@ def preflight(
 
 def main(stack_file: str, as_json: bool = False, region: str | None = None) -> int:
     """The CLI: 0 when nothing failed, 1 on any FAIL, 2 when the checks cannot run."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         result = preflight(stack_file, region=region)
-    except (OSError, ValueError):
-        raise
-    except Exception as error:  # noqa: BLE001 - no credentials, no network: one line
-        if type(error).__name__ == "RunError":
-            raise
+    except (BotoCoreError, ClientError) as error:  # no credentials, expired, no network
         print(
             f"access_report: pre-flight cannot reach AWS: {error} (run it with the deployer's "
             "credentials, e.g. `aws-vault exec <profile> -- python -m access_report "
