@@ -120,7 +120,8 @@ pulumi.export(
         key=key.key_arn,
         services={name: s.role_arn for name, s in services.items()},
         writers=writers.role_arns if writers else {},
-        hosts=[hosts.instance_role_arn] if hosts else [],
+        # every other role of the stack (none may be touched by a service stack)
+        others=[hosts.instance_role_arn] if hosts else [],
         policies=[audit.audit_log_writers_policy_arn] if audit else [],
     ).apply(
         lambda out: pack_config(
@@ -133,7 +134,7 @@ pulumi.export(
                     s.name: (out["services"][s.name], s.secret_label) for s in config.services
                 },
                 writers={w.name: (out["writers"][w.name], w.namespaces) for w in config.writers},
-                host_roles=tuple(out["hosts"]),
+                other_roles=tuple(out["others"]),
                 policy_arns=tuple(out["policies"]),
             )
         )

@@ -60,7 +60,9 @@ class Platform:
     services: Mapping[str, tuple[str, str]]
     #: writer name -> (role ARN, namespaces; "*" is every label)
     writers: Mapping[str, tuple[str, tuple[str, ...]]]
-    host_roles: tuple[str, ...] = ()
+    #: The platform's roles with no secret access (the ECS host role, ...): service stacks
+    #: must leave them alone too.
+    other_roles: tuple[str, ...] = ()
     #: Managed policies of the platform stack, which it may attach to its own roles.
     policy_arns: tuple[str, ...] = ()
 
@@ -74,7 +76,7 @@ class Platform:
             "writers": {
                 n: {"roleArn": r, "namespaces": list(ns)} for n, (r, ns) in self.writers.items()
             },
-            "hostRoleArns": list(self.host_roles),
+            "otherRoleArns": list(self.other_roles),
             "policyArns": list(self.policy_arns),
         }
 
@@ -100,7 +102,7 @@ class Platform:
                     n: (str(w["roleArn"]), tuple(str(x) for x in w["namespaces"]))
                     for n, w in dict(value.get("writers", {})).items()
                 },
-                host_roles=tuple(str(r) for r in value.get("hostRoleArns", [])),
+                other_roles=tuple(str(r) for r in value.get("otherRoleArns", [])),
                 policy_arns=tuple(str(p) for p in value.get("policyArns", [])),
             )
         except (KeyError, TypeError) as error:
@@ -353,7 +355,7 @@ def secret_access_in_scope(type_: str, props: Props, platform: Platform) -> list
 def _platform_role_names(platform: Platform) -> set[str]:
     arns = [arn for arn, _ in platform.services.values()]
     arns += [arn for arn, _ in platform.writers.values()]
-    return {role_name(arn) for arn in [*arns, *platform.host_roles]}
+    return {role_name(arn) for arn in [*arns, *platform.other_roles]}
 
 
 def platform_roles_untouched(type_: str, props: Props, platform: Platform) -> list[str]:

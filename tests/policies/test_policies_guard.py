@@ -49,7 +49,7 @@ PLATFORM = Platform(
         "ci": (f"{ROLES}/writers-ci-role-1111111", ("api",)),
         "break-glass": (f"{ROLES}/writers-break-glass-role-2222222", ("*",)),
     },
-    host_roles=(f"{ROLES}/ecs-hosts-instance-role-3333333",),
+    other_roles=(f"{ROLES}/ecs-hosts-instance-role-3333333",),
     policy_arns=(AUDIT_POLICY,),
 )
 API_ROLE = PLATFORM.services["api"][0]
