@@ -7,6 +7,7 @@ PYTHON ?= python3
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[test]'
 	@[ -d tests/proof/iam/node/node_modules ] || npm ci --prefix tests/proof/iam/node --no-audit --no-fund
+	@[ -d tests/access_report/node/node_modules ] || npm ci --prefix tests/access_report/node --no-audit --no-fund
 
 demo: install
 	$(PYTHON) -m devtools.demo

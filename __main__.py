@@ -23,6 +23,7 @@ from components import (
     current_context,
     read_stack_config,
 )
+from policies.guard.rules import Platform, pack_config
 
 context = current_context()
 
@@ -115,6 +116,37 @@ pulumi.export("writerRoleArns", writers.role_arns if writers else {})
 if hosts:
     pulumi.export("launchTemplateId", hosts.launch_template_id)
     pulumi.export("ecsClusterArn", hosts.cluster_arn)
+# The config of the guardrails policy pack (policies/guard) that service stacks run:
+#   pulumi stack output guardPolicyConfig --json > guard.json
+pulumi.export(
+    "guardPolicyConfig",
+    pulumi.Output.all(
+        key=key.key_arn,
+        services={name: s.role_arn for name, s in services.items()},
+        writers=writers.role_arns if writers else {},
+        # every other role of the stack (none may be touched by a service stack)
+        others=[
+            *([hosts.instance_role_arn] if hosts else []),
+            *([audit.reader_role_arn] if audit and audit.reader_role_arn else []),
+        ],
+        policies=[audit.audit_log_writers_policy_arn] if audit else [],
+    ).apply(
+        lambda out: pack_config(
+            Platform(
+                account=context.account,
+                region=context.region,
+                partition=context.partition,
+                key_arn=out["key"],
+                services={
+                    s.name: (out["services"][s.name], s.secret_label) for s in config.services
+                },
+                writers={w.name: (out["writers"][w.name], w.namespaces) for w in config.writers},
+                other_roles=tuple(out["others"]),
+                policy_arns=tuple(out["policies"]),
+            )
+        )
+    ),
+)
 if audit:
     pulumi.export("auditBucketName", audit.bucket_name)
     pulumi.export("trailArn", audit.trail_arn)

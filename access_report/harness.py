@@ -324,8 +324,7 @@ def run_under_mocks(
     the program raises (``pulumi.RunError`` for a bad stack config).
     """
     config = dict(config or {})
-    account = account or _allowed_account(config) or DEFAULT_ACCOUNT
-    region = region or config.get("aws:region") or DEFAULT_REGION
+    account, region = stack_account_and_region(config, account, region)
     mocks = PlatformMocks(account=account, region=region)
     monitor = RecordingMonitor(mocks)
     # A fresh root stack for every run: resources never leak from one run into the next.
@@ -363,15 +362,29 @@ def run_under_mocks(
     )
 
 
-def _allowed_account(config: Mapping[str, str]) -> str | None:
+def allowed_accounts(config: Mapping[str, str]) -> list[str]:
+    """The stack's ``aws:allowedAccountIds`` (empty when it pins none)."""
     raw = config.get("aws:allowedAccountIds")
     if not raw:
-        return None
+        return []
     try:
         accounts = json.loads(raw)
     except json.JSONDecodeError:
-        return None
-    return str(accounts[0]) if isinstance(accounts, list) and accounts else None
+        return []
+    return [str(a) for a in accounts] if isinstance(accounts, list) else []
+
+
+def stack_account_and_region(
+    config: Mapping[str, str], account: str | None = None, region: str | None = None
+) -> tuple[str, str]:
+    """The account (``account``, else the first ``aws:allowedAccountIds`` entry, else
+    123456789012) and region (``region``, else ``aws:region``, else us-east-1) a stack config
+    is run or judged for."""
+    accounts = allowed_accounts(config)
+    return (
+        account or (accounts[0] if accounts else DEFAULT_ACCOUNT),
+        region or config.get("aws:region") or DEFAULT_REGION,
+    )
 
 
 def run_program(

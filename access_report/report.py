@@ -25,6 +25,8 @@ CLUSTER = "aws:ecs/cluster:Cluster"
 WORKGROUP = "aws:athena/workgroup:Workgroup"
 GLUE_TABLE = "aws:glue/catalogTable:CatalogTable"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+#: The export service stacks give the guard policy pack (policies/guard) as its config.
+GUARD_CONFIG_EXPORT = "guardPolicyConfig"
 #: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
 SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
@@ -532,5 +534,8 @@ def render_text(report: AccessReport) -> str:
     out.extend(_access_lines(report.access))
     out.append("Exports:")
     for name, value in sorted(report.exports.items()):
+        if name == GUARD_CONFIG_EXPORT:  # long and repetitive: the --json report has it whole
+            out.append(f"  {name}: the guard policy pack's config ({len(value)} rules)")
+            continue
         out.append(f"  {name}: {json.dumps(value, sort_keys=True)}")
     return "\n".join(out) + "\n"

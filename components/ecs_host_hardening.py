@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from components._wiring import child, document, type_token
 from components.config import EcsHosts
 from policies.context import AwsContext
-from policies.host_hardening import METADATA_OPTIONS, render_user_data
+from policies.host_hardening import CLUSTER_STACK_TAG, METADATA_OPTIONS, render_user_data
 from policies.iam import (
     ec2_trust_policy,
     ecs_agent_policy,
@@ -58,6 +58,9 @@ class EcsHostHardening(pulumi.ComponentResource):
                 f"{name}-cluster",
                 name=cluster,
                 settings=[{"name": "containerInsights", "value": args.hosts.container_insights}],
+                # Which stack made it: CreateCluster on an existing name returns that cluster,
+                # so the pre-flight tells a cluster of this stack from someone else's.
+                tags={CLUSTER_STACK_TAG: pulumi.get_stack()},
                 opts=child(self),
             ).arn
         role = aws.iam.Role(

@@ -34,6 +34,8 @@ METADATA_OPTIONS: dict[str, str | int] = {
 }
 
 CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
+#: The tag that names the stack which created an ECS cluster.
+CLUSTER_STACK_TAG = "secrets-platform:stack"
 _CLUSTER_RE = re.compile(CLUSTER_NAME_PATTERN)
 
 

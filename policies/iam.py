@@ -25,6 +25,11 @@ WRITER_PARAMETER_ACTIONS = (
 #: names and metadata, never values.
 WRITER_LIST_ACTIONS = ("ssm:DescribeParameters",)
 WRITER_KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+#: chamber v3's store configuration (JSON with the tags every new secret must carry): writers
+#: read it so secretctl and chamber can honour it; nobody changes it through a writer role.
+CHAMBER_STORE_CONFIG = "_chamber/store-config"
+#: Where chamber keeps its own parameters (never a secret label: ``policies.naming`` refuses it).
+CHAMBER_PATH = "_chamber"
 
 #: SSM actions that change parameters; no service role may hold any of them.
 SSM_WRITE_ACTIONS = (
@@ -183,7 +188,9 @@ def writer_trust_policy(
 
 
 def writer_policy(namespaces: Sequence[str], ctx: AwsContext, key_arn: str) -> dict:
-    """What secretctl needs to manage the secrets under ``namespaces`` (labels, or ``*``)."""
+    """What secretctl needs to manage the secrets under ``namespaces`` (labels, or ``*``), and
+    to read chamber's store configuration (``/_chamber/store-config``), which no writer may
+    change."""
     spaces = ["*"] if "*" in namespaces else sorted(set(namespaces))
     resources = [arn for ns in spaces for arn in label_resources(ctx, ns)]
     patterns = [label_secret_pattern(ctx, ns) for ns in spaces]
@@ -199,6 +206,20 @@ def writer_policy(namespaces: Sequence[str], ctx: AwsContext, key_arn: str) -> d
             "Effect": "Allow",
             "Action": list(WRITER_LIST_ACTIONS),
             "Resource": "*",
+        },
+        {
+            # GetParameter only: it is configuration (a String parameter), read one at a time.
+            "Sid": "ReadChamberStoreConfig",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": ctx.parameter_arn(CHAMBER_STORE_CONFIG),
+        },
+        {
+            # A writer of every namespace ("*") would otherwise reach /_chamber/* too.
+            "Sid": "ChamberConfigIsReadOnly",
+            "Effect": "Deny",
+            "Action": list(SSM_WRITE_ACTIONS),
+            "Resource": [ctx.parameter_arn(CHAMBER_PATH), ctx.parameter_arn(f"{CHAMBER_PATH}/*")],
         },
         {
             "Sid": "UseKeyViaParameterStoreInNamespaces",

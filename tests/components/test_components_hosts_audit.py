@@ -57,6 +57,8 @@ def test_ecs_host_hardening(run: Callable[..., ProgramRun]) -> None:
     assert cluster.inputs == {
         "name": "prod",
         "settings": [{"name": "containerInsights", "value": "enabled"}],
+        # the pre-flight tells this stack's cluster from one made elsewhere by this tag
+        "tags": {"secrets-platform:stack": "dev"},
     }
     assert len(result.resources) == 7
 

@@ -54,7 +54,7 @@ def test_dev_resources_and_exports(dev) -> None:  # type: ignore[no-untyped-def]
     assert set(exports) == {
         "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns",
         "launchTemplateId", "ecsClusterArn", "auditBucketName", "trailArn",
-        "auditLogWritersPolicyArn",
+        "auditLogWritersPolicyArn", "guardPolicyConfig",
     }
     assert exports["kmsKeyAlias"] == exports["secretctlKmsKey"] == "alias/parameter_store_key"
     assert exports["ecsClusterArn"] == "arn:aws:ecs:us-east-1:111111111111:cluster/dev"
@@ -247,7 +247,8 @@ def test_minimal_config_has_no_optional_parts() -> None:
     run = run_program({"secrets-platform:services": json.dumps([{"name": "api"}]),
                        "secrets-platform:audit": json.dumps({"enabled": False})})
     assert set(run.exports) == {
-        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns"
+        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns",
+        "guardPolicyConfig",
     }
     assert run.exports["writerRoleArns"] == {}
     assert len(run.resources) == 3 + 3

@@ -192,6 +192,39 @@ def test_writer_with_star_namespace_gets_every_parameter() -> None:
     assert condition == {"kms:EncryptionContext:PARAMETER_ARN": f"{PARAM}/*"}
 
 
+@pytest.mark.parametrize("namespaces", [["api"], ["*"]])
+def test_writers_read_chamber_store_config_and_never_change_it(namespaces: list[str]) -> None:
+    """chamber v3's required-tags config: GetParameter on exactly that parameter, and a Deny of
+    every parameter-changing action under /_chamber (a "*" writer's parameter/* reaches it)."""
+    statements = _by_sid(writer_policy(namespaces, CTX, KEY))
+    assert set(statements) == {
+        "ManageSecretsInNamespaces",
+        "ListParameterNames",
+        "ReadChamberStoreConfig",
+        "ChamberConfigIsReadOnly",
+        "UseKeyViaParameterStoreInNamespaces",
+    }
+    assert statements["ReadChamberStoreConfig"] == {
+        "Sid": "ReadChamberStoreConfig",
+        "Effect": "Allow",
+        "Action": "ssm:GetParameter",
+        "Resource": f"{PARAM}/_chamber/store-config",
+    }
+    deny = statements["ChamberConfigIsReadOnly"]
+    assert deny["Effect"] == "Deny"
+    assert _as_set(deny["Action"]) == {
+        "ssm:AddTagsToResource",
+        "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
+        "ssm:LabelParameterVersion",
+        "ssm:PutParameter",
+        "ssm:RemoveTagsFromResource",
+        "ssm:UnlabelParameterVersion",
+    }
+    assert _as_set(deny["Resource"]) == {f"{PARAM}/_chamber", f"{PARAM}/_chamber/*"}
+    assert "Condition" not in deny
+
+
 def test_only_describe_parameters_uses_star_in_writer_policy() -> None:
     for st in writer_policy(["api"], CTX, KEY)["Statement"]:
         if "*" in _as_set(st["Resource"]):
