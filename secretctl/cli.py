@@ -21,6 +21,18 @@ from secretctl.cmd.write import write_cmd
 from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A positive number of seconds; the error names the variable when it came from one."""
+    from click.core import ParameterSource
+
+    from secretctl.aws.timeouts import parse_seconds
+
+    if value is None:
+        return None
+    from_env = ctx.get_parameter_source(param.name or "") == ParameterSource.ENVIRONMENT
+    return parse_seconds(value, str(param.envvar) if from_env else f"--{param.name}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="secretctl")
 @click.option(
@@ -30,10 +42,18 @@ from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
     help="Retries per AWS request after the first attempt, with backoff (default 10). "
     "Env: SECRETCTL_RETRIES.",
 )
+@click.option(
+    "--timeout",
+    metavar="SECONDS",
+    envvar="SECRETCTL_TIMEOUT",
+    callback=_seconds,
+    help="Give up on AWS after this long in all (default: each request's own limits, "
+    "under 30 s against a dead endpoint). Env: SECRETCTL_TIMEOUT.",
+)
 @click.pass_context
-def cli(ctx: click.Context, retries: int | None) -> None:
+def cli(ctx: click.Context, retries: int | None, timeout: float | None) -> None:
     """Manage application secrets in AWS SSM Parameter Store (chamber v3 compatible)."""
-    ctx.obj = {"retries": retries}
+    ctx.obj = {"retries": retries, "timeout": timeout}
 
 
 @click.command("version")

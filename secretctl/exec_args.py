@@ -1,14 +1,16 @@
 """Container start without the CLI library: parse a well-formed ``exec`` command line by hand.
 
-``secretctl [--retries N] exec [--pristine] [--strict] [--strict-value V] [--preserve-case]
-SERVICE... -- COMMAND [ARGS]``. Anything else (help, an unknown option, a missing ``--``, a bad
-number) returns None, and the click CLI parses it and reports the error."""
+``secretctl [--retries N] [--timeout SECONDS] exec [--pristine] [--strict] [--strict-value V]
+[--preserve-case] SERVICE... -- COMMAND [ARGS]``. Anything else (help, an unknown option, a
+missing ``--``, a bad number) returns None, and the click CLI parses it and reports the error."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from secretctl.aws.timeouts import parse_seconds
 from secretctl.environ import DEFAULT_STRICT_VALUE
+from secretctl.errors import UsageError
 
 # click's boolean words for a flag's environment variable
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
@@ -26,6 +28,7 @@ class ExecRequest:
         "strict_value",
         "preserve_case",
         "retries",
+        "timeout",
     )
 
     def __init__(self, services: list[str], command: list[str]) -> None:
@@ -36,6 +39,7 @@ class ExecRequest:
         self.strict_value = DEFAULT_STRICT_VALUE
         self.preserve_case = False
         self.retries: int | None = None
+        self.timeout: float | None = None
 
 
 def _option_value(args: list[str], at: int, name: str) -> tuple[str | None, int]:
@@ -48,11 +52,18 @@ def _option_value(args: list[str], at: int, name: str) -> tuple[str | None, int]
 
 def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest | None:
     """An ExecRequest for a well-formed exec command line, else None."""
-    at, retries = 0, environ.get("SECRETCTL_RETRIES")
-    while at < len(argv) and argv[at].startswith("--retries"):
-        if argv[at] != "--retries" and not argv[at].startswith("--retries="):
+    at = 0
+    given: dict[str, str | None] = {"--retries": None, "--timeout": None}
+    while at < len(argv) and argv[at].startswith("--"):
+        name = argv[at].partition("=")[0]
+        if name not in given:
             return None
-        retries, at = _option_value(argv, at, "--retries")
+        given[name], at = _option_value(argv, at, name)
+        if given[name] is None:
+            return None
+    retries = (
+        given["--retries"] if given["--retries"] is not None else environ.get("SECRETCTL_RETRIES")
+    )
     if at >= len(argv) or argv[at] != "exec" or "--" not in argv[at + 1 :]:
         return None
     rest = argv[at + 1 :]
@@ -87,4 +98,12 @@ def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest 
         if not retries.isdigit():
             return None
         request.retries = int(retries)
+    timeout = given["--timeout"]
+    if timeout is None:
+        timeout = environ.get("SECRETCTL_TIMEOUT") or None
+    if timeout is not None:
+        try:
+            request.timeout = parse_seconds(timeout, "--timeout")
+        except UsageError:
+            return None
     return request

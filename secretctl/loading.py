@@ -19,10 +19,17 @@ def load_services(
     names = [normalize_service(s, preserve_case) for s in services]  # all checked before AWS
     if len(names) == 1:
         return [(names[0], store.read_service(names[0]))]
-    from concurrent.futures import ThreadPoolExecutor  # only when there is more than one
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(max_workers=min(len(names), 16)) as pool:
-        results = list(pool.map(store.read_service, names))
+        futures = [pool.submit(store.read_service, name) for name in names]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:  # one failure ends the command: start no other service
+            future.cancel()
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        results = [future.result() for future in futures]
     return list(zip(names, results, strict=True))
 
 

@@ -23,7 +23,7 @@ def main() -> None:
 
     run_reporting_errors(
         lambda: run_exec(
-            SsmStore.from_environment(request.retries),
+            SsmStore.from_environment(request.retries, request.timeout),
             request.services,
             request.command,
             pristine=request.pristine,

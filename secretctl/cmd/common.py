@@ -17,8 +17,9 @@ preserve_case_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def _retries(ctx: click.Context) -> int | None:
-    return (ctx.find_root().obj or {}).get("retries")  # type: ignore[no-any-return]
+def _global(ctx: click.Context, name: str) -> object:
+    """A global option's value (``secretctl --retries 3 read ...``)."""
+    return (ctx.find_root().obj or {}).get(name)
 
 
 def get_store(ctx: click.Context) -> Store:
@@ -29,7 +30,10 @@ def get_store(ctx: click.Context) -> Store:
     if root.obj is None:
         root.obj = {}
     if "store" not in root.obj:
-        root.obj["store"] = SsmStore.from_environment(_retries(ctx))
+        root.obj["store"] = SsmStore.from_environment(
+            _global(ctx, "retries"),  # type: ignore[arg-type]
+            _global(ctx, "timeout"),  # type: ignore[arg-type]
+        )
     return root.obj["store"]  # type: ignore[no-any-return]
 
 

@@ -23,7 +23,12 @@ def click_parse(argv: list[str], env: dict[str, str]) -> dict[str, object]:
             group_ctx, [*group_ctx.protected_args, *group_ctx.args]
         )
         ctx = command.make_context(name, rest, parent=group_ctx)
-        return dict(ctx.params, command=ctx.meta["exec_argv"], retries=group_ctx.params["retries"])
+        return dict(
+            ctx.params,
+            command=ctx.meta["exec_argv"],
+            retries=group_ctx.params["retries"],
+            timeout=group_ctx.params["timeout"],
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -38,11 +43,20 @@ WELL_FORMED = [
     ["exec", "--strict-value=FILL", "--preserve-case", "Api", "--", "x", "--", "y"],
     ["--retries", "3", "exec", "api", "--", "x"],
     ["--retries=0", "exec", "api", "--", "x"],
+    ["--timeout", "2.5", "exec", "api", "--", "x"],
+    ["--timeout=10", "--retries", "1", "exec", "api", "--", "x"],
+    ["--retries", "1", "--timeout", ".5", "--timeout", "7", "exec", "api", "--", "x"],
 ]
 
 
 @pytest.mark.parametrize("argv", WELL_FORMED)
-@pytest.mark.parametrize("env", [{}, {"SECRETCTL_PRESERVE_CASE": "yes", "SECRETCTL_RETRIES": "4"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"SECRETCTL_PRESERVE_CASE": "yes", "SECRETCTL_RETRIES": "4", "SECRETCTL_TIMEOUT": "3"},
+    ],
+)
 def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
     request = parse_exec_argv(argv, env)
     assert request is not None
@@ -55,6 +69,7 @@ def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
         "preserve_case": request.preserve_case,
         "command": request.command,
         "retries": request.retries,
+        "timeout": request.timeout,
     } == expected
 
 
@@ -70,6 +85,11 @@ def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
         ["exec", "api", "--strict-value"],
         ["--retries", "x", "exec", "api", "--", "x"],
         ["--retriesx", "exec", "api", "--", "x"],
+        ["--timeout", "0", "exec", "api", "--", "x"],
+        ["--timeout", "nan", "exec", "api", "--", "x"],
+        ["--timeout", "-1", "exec", "api", "--", "x"],
+        ["--timeout=", "exec", "api", "--", "x"],
+        ["--timeout"],
         ["--version"],
         ["read", "api", "k"],
         [],
@@ -83,3 +103,4 @@ def test_bad_environment_values_go_to_click() -> None:
     argv = ["exec", "api", "--", "x"]
     assert parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"}) is None
     assert parse_exec_argv(argv, {"SECRETCTL_PRESERVE_CASE": "maybe"}) is None
+    assert parse_exec_argv(argv, {"SECRETCTL_TIMEOUT": "soon"}) is None
