@@ -22,15 +22,11 @@ from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """A positive number of seconds; the error names the variable when it came from one."""
-    from click.core import ParameterSource
-
+    """A positive number of seconds. (SECRETCTL_TIMEOUT is read with the other AWS settings,
+    so that its errors name it.)"""
     from secretctl.aws.timeouts import parse_seconds
 
-    if value is None:
-        return None
-    from_env = ctx.get_parameter_source(param.name or "") == ParameterSource.ENVIRONMENT
-    return parse_seconds(value, str(param.envvar) if from_env else f"--{param.name}")
+    return None if value is None else parse_seconds(value, "--timeout")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +41,6 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 @click.option(
     "--timeout",
     metavar="SECONDS",
-    envvar="SECRETCTL_TIMEOUT",
     callback=_seconds,
     help="Give up on AWS after this long in all (default: each request's own limits, "
     "under 30 s against a dead endpoint). Env: SECRETCTL_TIMEOUT.",

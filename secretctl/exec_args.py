@@ -98,9 +98,7 @@ def parse_exec_argv(argv: list[str], environ: Mapping[str, str]) -> ExecRequest 
         if not retries.isdigit():
             return None
         request.retries = int(retries)
-    timeout = given["--timeout"]
-    if timeout is None:
-        timeout = environ.get("SECRETCTL_TIMEOUT") or None
+    timeout = given["--timeout"]  # SECRETCTL_TIMEOUT: read with the other AWS settings
     if timeout is not None:
         try:
             request.timeout = parse_seconds(timeout, "--timeout")

@@ -78,8 +78,9 @@ def import_secrets(
     pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key.
 
     Once the endpoint fails STOP_AFTER_FAILURES writes in a row (no answer, or only server
-    errors), no new write starts. Counts are honest: written <= stored <= written + unknown, where a write is
-    unknown when it was sent and no answer came. Running the same import again finishes it."""
+    errors), no new write starts. Counts are honest: written <= stored <= written + unknown,
+    where a write is unknown when it was sent and no answer came. Running the same import
+    again finishes it."""
     service, prepared = prepare(service, entries, tier=tier, preserve_case=preserve_case)
     current = store.read_service(service)
     to_write = {k: v for k, v in prepared.items() if current.get(k) != v}

@@ -142,7 +142,7 @@ class LeanSsmClient:
             except TransportError as err:
                 delay = backoff_delay(attempts - 1, throttled=False)
                 if not (
-                    retry_connection(action, err.sent, attempts, self.retries)
+                    retry_connection(action, err.reason, err.sent, attempts, self.retries)
                     and self.timeouts.allows(delay)
                 ):
                     raise EndpointUnreachable(self.host, err.reason, attempts, err.sent) from None

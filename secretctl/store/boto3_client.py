@@ -81,7 +81,7 @@ class _RetryPolicy:
                 return None
             reason, sent = failure
             delay = backoff_delay(attempts - 1, throttled=False)
-            retry = reason != UNTRUSTED and retry_connection(action, sent, attempts, self.retries)
+            retry = retry_connection(action, reason, sent, attempts, self.retries)
             if not (retry and self.timeouts.allows(delay)):
                 if not self.timeouts.allows(0.0):
                     reason = past_deadline(self.timeouts.total or 0.0)

@@ -103,4 +103,3 @@ def test_bad_environment_values_go_to_click() -> None:
     argv = ["exec", "api", "--", "x"]
     assert parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"}) is None
     assert parse_exec_argv(argv, {"SECRETCTL_PRESERVE_CASE": "maybe"}) is None
-    assert parse_exec_argv(argv, {"SECRETCTL_TIMEOUT": "soon"}) is None
