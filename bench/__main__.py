@@ -18,6 +18,7 @@ from types import ModuleType
 from bench import (
     scenario_bulk,
     scenario_container_start,
+    scenario_dead_endpoint,
     scenario_fleet,
     scenario_program,
     scenario_services,
@@ -33,6 +34,7 @@ SCENARIOS: list[ModuleType] = [
     scenario_bulk,
     scenario_fleet,
     scenario_program,
+    scenario_dead_endpoint,
 ]
 NEEDS_MOTO = {m.NAME for m in SCENARIOS if m is not scenario_program}
 

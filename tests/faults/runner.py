@@ -39,10 +39,10 @@ class Run:
 
 @dataclass
 class Stored:
-    """A service as stored: values, and per key (SSM's version, chamber's counter)."""
+    """A service as stored: values, and each key's history of chamber counters."""
 
     values: dict[str, str]
-    versions: dict[str, tuple[int, str]]
+    versions: dict[str, list[str]]
 
 
 @dataclass
@@ -85,16 +85,21 @@ def seed(ssm: Any, service: str) -> None:
 
 
 def stored(ssm: Any, service: str) -> Stored:
+    """Looked up by name: moto's listings (DescribeParameters, GetParametersByPath) iterate
+    every parameter and can fail while other cases write at the same time."""
+    keys = sorted(set(SEEDED) | set(IMPORTED))
     values = {}
-    for page in ssm.get_paginator("get_parameters_by_path").paginate(
-        Path=f"/{service}/", WithDecryption=True
-    ):
-        values.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
-    versions = {}
-    filters = [{"Key": "Path", "Option": "OneLevel", "Values": [f"/{service}"]}]
-    for page in ssm.get_paginator("describe_parameters").paginate(ParameterFilters=filters):
-        for p in page["Parameters"]:
-            versions[p["Name"].rsplit("/", 1)[1]] = (p["Version"], p.get("Description", ""))
+    for start in range(0, len(keys), 10):
+        names = [f"/{service}/{key}" for key in keys[start : start + 10]]
+        found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
+        values.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in found})
+    versions = {
+        key: [
+            h.get("Description", "")
+            for h in ssm.get_parameter_history(Name=f"/{service}/{key}")["Parameters"]
+        ]
+        for key in values
+    }
     return Stored(values, versions)
 
 
