@@ -211,3 +211,16 @@ def test_import_goes_on_past_errors_aws_answered() -> None:
         import_secrets(store, "svc", ENTRIES)  # type: ignore[arg-type]
     assert store.writes == 40  # an answer means the endpoint is up: every key was tried
 
+
+def test_the_aws_layer_imports_nothing_above_it() -> None:
+    """aws/ (both clients' transport, errors, waits) sits below store/: imports run one way."""
+    import ast
+    from pathlib import Path
+
+    import secretctl.aws
+
+    allowed = ("secretctl.aws", "secretctl.errors")
+    for path in Path(secretctl.aws.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("secretctl."):
+                assert str(node.module).startswith(allowed), (path.name, node.module)
