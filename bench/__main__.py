@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run (about 2 minutes): 1 run each, one fleet run, program at 10 and 100",
+        help="a smoke run (2-3 minutes): 1 run each, one fleet run, program at 10 and 100",
     )
     parser.add_argument("--markdown", action="store_true", help="print the README's table")
     args = parser.parse_args(argv)
