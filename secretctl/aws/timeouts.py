@@ -7,8 +7,6 @@ With the defaults, no request waits on a dead endpoint for more than
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections.abc import Mapping
 
@@ -18,12 +16,11 @@ CONNECT_SECONDS = 3.0  # a container start cannot afford more; SYN is retransmit
 READ_SECONDS = 6.0  # SSM answers in well under a second; 6 s is far out in its tail
 CONNECTION_RETRIES = 2  # a failed connection is retried at most this often (and --retries)
 
-_NUMBER = re.compile(r"\s*\d+(\.\d*)?\s*|\s*\.\d+\s*")
-
 
 def parse_seconds(text: str, name: str) -> float:
     """A number of seconds greater than 0 (``2``, ``1.5``); an error naming ``name``."""
-    value = float(text) if _NUMBER.fullmatch(text) else math.nan
+    digits = text.strip().replace(".", "", 1)  # plain decimal digits, at most one point
+    value = float(text) if digits.isascii() and digits.isdigit() else 0.0
     if not value > 0:
         raise UsageError(f"{name} must be a number of seconds greater than 0, not {text!r}")
     return value
