@@ -19,6 +19,7 @@ from bench import (
     scenario_audit,
     scenario_bulk,
     scenario_container_start,
+    scenario_dead_endpoint,
     scenario_fleet,
     scenario_program,
     scenario_services,
@@ -35,6 +36,7 @@ SCENARIOS: list[ModuleType] = [
     scenario_fleet,
     scenario_program,
     scenario_audit,
+    scenario_dead_endpoint,
 ]
 NEEDS_MOTO = {m.NAME for m in SCENARIOS if m is not scenario_program}
 
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run (about 2 minutes): 1 run each, one fleet run, program at 10 and 100",
+        help="a smoke run (2-3 minutes): 1 run each, one fleet run, program at 10 and 100",
     )
     parser.add_argument("--markdown", action="store_true", help="print the README's table")
     args = parser.parse_args(argv)

@@ -25,6 +25,14 @@ from secretctl.global_options import BACKEND_VARIABLE, RETRY_MODES, GlobalOption
 VERSION_MESSAGE = "secretctl %(version)s"
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A positive number of seconds. (SECRETCTL_TIMEOUT is read with the other AWS settings,
+    so that its errors name it.)"""
+    from secretctl.aws.timeouts import parse_seconds
+
+    return None if value is None else parse_seconds(value, "--timeout")
+
+
 class SecretctlGroup(click.Group):
     """With no arguments, print the help and exit 0 (as chamber does)."""
 
@@ -68,6 +76,13 @@ class SecretctlGroup(click.Group):
     help="Accepted for chamber's scripts: secretctl stores secrets in SSM Parameter Store "
     f"only (any other backend, here or in {BACKEND_VARIABLE}, is an error).",
 )
+@click.option(
+    "--timeout",
+    metavar="SECONDS",
+    callback=_seconds,
+    help="Give up on AWS after this long in all (default: each request's own limits, "
+    "under 30 s against a dead endpoint). Env: SECRETCTL_TIMEOUT.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -76,6 +91,7 @@ def cli(
     verbose: bool,
     kms_key_alias: str | None,
     backend: str | None,
+    timeout: float | None,
 ) -> None:
     """Manage application secrets in AWS SSM Parameter Store (chamber v3 compatible)."""
     ctx.ensure_object(dict)["options"] = GlobalOptions(
@@ -84,6 +100,7 @@ def cli(
         verbose=verbose,
         kms_key_alias=kms_key_alias,
         backend=backend,
+        timeout=timeout,
     )
 
 

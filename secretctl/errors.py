@@ -28,6 +28,16 @@ class AwsError(SecretctlError):
     """AWS refused or failed a call; the message names the action and the parameter or key."""
 
 
+class EndpointFailure(AwsError):
+    """The endpoint gave no answer, or only server errors (5xx), after the attempts allowed.
+    ``maybe_applied``: the request was a write that had been sent and got no answer, so it may
+    or may not have been applied. (A 5xx answer means not applied, as AWS's SDKs take it.)"""
+
+    def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_applied = maybe_applied
+
+
 class CommandNotFoundError(SecretctlError):
     """exec: the command is not on PATH (shells use 127 for this)."""
 

@@ -2,16 +2,18 @@
 
 ``secretctl [GLOBAL OPTIONS] exec [--pristine] [--strict] [--strict-value V] [--preserve-case]
 SERVICE... -- COMMAND [ARGS]``, where the global options are ``-r/--retries N``,
-``--retry-mode standard|adaptive``, ``--verbose``, ``--kms-key-alias A`` and
-``-b/--backend B``, in any of click's spellings (``--retries=3``, ``-r3``, ``-r 3``). Anything
-else (help, an unknown option, a missing ``--``, a bad number) returns None, and the click CLI
-parses it and reports the error."""
+``--retry-mode standard|adaptive``, ``--verbose``, ``--kms-key-alias A``, ``-b/--backend B``
+and ``--timeout SECONDS``, in any of click's spellings (``--retries=3``, ``-r3``, ``-r 3``).
+Anything else (help, an unknown option, a missing ``--``, a bad number) returns None, and the
+click CLI parses it and reports the error."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from secretctl.aws.timeouts import parse_seconds
 from secretctl.environ import DEFAULT_STRICT_VALUE
+from secretctl.errors import UsageError
 from secretctl.global_options import RETRY_MODES, GlobalOptions
 
 # click's boolean words for a flag's environment variable
@@ -26,6 +28,7 @@ _VALUE_OPTIONS = {
     "--kms-key-alias": "kms_key_alias",
     "-b": "backend",
     "--backend": "backend",
+    "--timeout": "timeout",
 }
 
 
@@ -87,6 +90,11 @@ def parse_global_options(argv: list[str]) -> tuple[GlobalOptions, int] | None:
             if not value.isdigit():
                 return None
             setattr(options, field, int(value))
+        elif field == "timeout":  # SECRETCTL_TIMEOUT: read with the other AWS settings
+            try:
+                options.timeout = parse_seconds(value, "--timeout")
+            except UsageError:
+                return None
         elif field == "retry_mode":
             if value.lower() not in RETRY_MODES:
                 return None

@@ -20,10 +20,10 @@ BACKEND_VARIABLE = "CHAMBER_SECRET_BACKEND"  # chamber's; honoured so no one rea
 
 
 class GlobalOptions:
-    """``-r/--retries``, ``--retry-mode``, ``--verbose``, ``--kms-key-alias``, ``-b/--backend``.
-    None means "not given" (the environment or the default decides)."""
+    """``-r/--retries``, ``--retry-mode``, ``--verbose``, ``--kms-key-alias``, ``-b/--backend``,
+    ``--timeout``. None means "not given" (the environment or the default decides)."""
 
-    __slots__ = ("retries", "retry_mode", "verbose", "kms_key_alias", "backend")
+    __slots__ = ("retries", "retry_mode", "verbose", "kms_key_alias", "backend", "timeout")
 
     def __init__(
         self,
@@ -32,12 +32,14 @@ class GlobalOptions:
         verbose: bool = False,
         kms_key_alias: str | None = None,
         backend: str | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.retries = retries
         self.retry_mode = retry_mode
         self.verbose = verbose
         self.kms_key_alias = kms_key_alias
         self.backend = backend
+        self.timeout = timeout
 
     def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -61,7 +63,10 @@ def open_store(options: GlobalOptions) -> SsmStore:
 
     check_backend(options.backend, os.environ)
     store = SsmStore.from_environment(
-        options.retries, retry_mode=options.retry_mode, kms_key_alias=options.kms_key_alias
+        options.retries,
+        options.timeout,
+        retry_mode=options.retry_mode,
+        kms_key_alias=options.kms_key_alias,
     )
     if options.verbose:
         from secretctl.verbose import log_requests

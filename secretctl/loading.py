@@ -52,7 +52,8 @@ class LoadedService:
 def load_services(
     store: SecretReader, services: list[str], *, preserve_case: bool = False
 ) -> list[LoadedService]:
-    """Each service with its key -> value, in the given order."""
+    """Each service with its key -> value, in the given order. One failure ends the command:
+    no service not yet started is loaded."""
     lookups = [service_lookup_names(s, preserve_case) for s in services]  # checked before AWS
 
     def load(at: int) -> LoadedService:
@@ -61,10 +62,17 @@ def load_services(
 
     if len(services) == 1:
         return [load(0)]
-    from concurrent.futures import ThreadPoolExecutor  # only when there is more than one
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(max_workers=min(len(services), 16)) as pool:
-        return list(pool.map(load, range(len(services))))
+        futures = [pool.submit(load, at) for at in range(len(services))]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:  # one failure ends the command: start no other service
+            future.cancel()
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        return [future.result() for future in futures]
 
 
 def empty_service_messages(loaded: list[LoadedService], *, strict: bool = False) -> list[str]:

@@ -18,6 +18,7 @@ from secretctl.naming import (
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
 from secretctl.values import check_value
+from secretctl.versions import numbered, race_warning
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class WriteResult:
     name: str
     version: int | None  # chamber's counter after the write; None when left unchanged
     written: bool
+    race: str | None = None  # a warning when another writer wrote the secret at the same time
 
 
 def write_secret(
@@ -45,9 +47,12 @@ def write_secret(
     check_value(value, tier, key)
     if skip_unchanged and store.read_value(name) == value:
         return WriteResult(name, None, False)
-    version = store.current_versions([name]).get(name, 0) + 1
-    store.write(name, value, version, tier)
-    return WriteResult(name, version, True)
+    current = store.current_versions([name]).get(name)
+    version = (current.counter if current else 0) + 1
+    expected = (current.ssm_version if current else 0) + 1
+    stored = store.write(name, value, version, tier)
+    race = race_warning(name, expected, stored) if stored != expected else None
+    return WriteResult(name, version, True, race)
 
 
 def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
@@ -75,14 +80,16 @@ def read_secret(
     version: int | None = None,
     preserve_case: bool = False,
 ) -> SecretMeta:
-    """Value and metadata of the current version (two requests) or of chamber version N."""
+    """Value and metadata of the current version (two requests) or of version N, numbered as
+    ``history`` numbers it (``versions.py``): pages of GetParameterHistory, decrypted."""
     if version is None:
         return _first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
     for name in names:
-        found = store.read_version(name, version)
-        if found is not None:
-            return found
+        changes, _ = numbered(store.history(name, with_values=True))
+        for change in changes:
+            if change.version == version:
+                return SecretMeta(name, version, change.last_modified, change.user, change.value)
     raise NotFoundError(f"version {version} of {names[0]} not found (see its history)")
 
 
@@ -95,9 +102,13 @@ def delete_secret(
     return _first_found(names, lambda name: name if store.delete(name) else None)[0]
 
 
-def history(store: Store, service: str, key: str, *, preserve_case: bool = False) -> list[Change]:
-    """Every version of a secret, oldest first."""
-    return _first_found(lookup_names(service, key, preserve_case), store.history)[1]
+def history(
+    store: Store, service: str, key: str, *, preserve_case: bool = False
+) -> tuple[str, list[Change], str]:
+    """Every version of a secret, oldest first, each under the number ``read --version``
+    takes; with the secret's name and the numbering used (``versions.CHAMBER`` or ``SSM``)."""
+    name, changes = _first_found(lookup_names(service, key, preserve_case), store.history)
+    return (name, *numbered(changes))
 
 
 SORT_KEYS = {

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
+from secretctl.aws.errors import NO_CREDENTIALS
 from secretctl.aws.http import request
 from secretctl.errors import AwsError
-from secretctl.store.ssm_errors import NO_CREDENTIALS
 
 ECS_HOST = "http://169.254.170.2"
 _ECS_ALLOWED_HOSTS = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"}
@@ -174,7 +174,14 @@ def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credenti
     ).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     try:
-        status, data = request("POST", sts_endpoint.rstrip("/") + "/", headers, body, timeout=5.0)
+        status, data = request(
+            "POST",
+            sts_endpoint.rstrip("/") + "/",
+            headers,
+            body,
+            timeout=5.0,
+            cafile=environ.get("AWS_CA_BUNDLE") or None,
+        )
     except OSError as err:
         raise AwsError(f"cannot reach STS for AssumeRoleWithWebIdentity: {err}") from None
     text = data.decode("utf-8", "replace")

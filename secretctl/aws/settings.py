@@ -1,8 +1,9 @@
 """When the lean path can serve exactly what boto3 would, and with which endpoints.
 
 It serves a container-like setup: region from the environment, no profile, no shared config
-or credentials file, the standard `aws` partition (or an explicit endpoint URL), no FIPS,
-dual-stack or custom CA bundle. Anything else goes through boto3."""
+or credentials file, the standard `aws` partition (or an explicit endpoint URL), no FIPS or
+dual-stack endpoints. ``AWS_CA_BUNDLE`` is honoured (the CA bundle TLS trusts, as botocore).
+Anything else goes through boto3."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class LeanSettings(NamedTuple):
     region: str
     ssm_endpoint: str
     sts_endpoint: str
+    ca_bundle: str | None = None  # AWS_CA_BUNDLE: the CA certificates to trust over HTTPS
 
 
 def lean_settings(environ: Mapping[str, str]) -> LeanSettings | None:
@@ -50,7 +52,7 @@ def lean_settings(environ: Mapping[str, str]) -> LeanSettings | None:
         return None
     if any(
         _truthy(environ.get(v)) for v in ("AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT")
-    ) or environ.get("AWS_CA_BUNDLE"):
+    ):
         return None
     configured = not _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
     general = environ.get("AWS_ENDPOINT_URL") if configured else None
@@ -62,4 +64,5 @@ def lean_settings(environ: Mapping[str, str]) -> LeanSettings | None:
         region=region,
         ssm_endpoint=ssm or f"https://ssm.{region}.amazonaws.com",
         sts_endpoint=sts or f"https://sts.{region}.amazonaws.com",
+        ca_bundle=environ.get("AWS_CA_BUNDLE") or None,
     )

@@ -1,10 +1,10 @@
-"""A minimal SSM client: signed JSON requests over keep-alive connections, with retries."""
+"""A minimal SSM client: signed JSON requests over keep-alive connections, with the retry
+policy of ``aws.retries`` and the waits of ``aws.timeouts``."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import threading
 import time
 from datetime import datetime, timezone
@@ -12,38 +12,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from secretctl.aws.credentials import Credentials, resolve_credentials
-from secretctl.aws.http import Connection
+from secretctl.aws.errors import (
+    MALFORMED,
+    THROTTLE_CODES,
+    EndpointUnreachable,
+    SsmCallError,
+    past_deadline,
+)
+from secretctl.aws.http import Connection, TransportError
+from secretctl.aws.retries import backoff_delay, retry_connection
 from secretctl.aws.settings import LeanSettings
 from secretctl.aws.sigv4 import sign
-from secretctl.store.ssm_errors import THROTTLE_CODES
-
-# Backoff, tuned with bench scenario 5 (50 containers starting at once against 5 requests/s):
-# after a throttle, "equal jitter" (half the exponential delay fixed, half random) spreads the
-# fleet's retries so that the herd drains near the rate floor with few wasted requests; other
-# transient failures (5xx, connection) retry quickly with full jitter.
-THROTTLE_BASE_SECONDS = 3.0
-THROTTLE_CAP_SECONDS = 8.0
-TRANSIENT_BASE_SECONDS = 0.1
-TRANSIENT_CAP_SECONDS = 2.0
-
-
-class SsmCallError(Exception):
-    """An error answer from SSM (or the endpoint being unreachable, code 'Connection')."""
-
-    def __init__(self, code: str, message: str, attempts: int) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.attempts = attempts
-
-
-def backoff_delay(attempt: int, throttled: bool, rng: random.Random | None = None) -> float:
-    """The delay before retry number ``attempt`` (0-based)."""
-    uniform = (rng or random).uniform
-    if throttled:
-        ceiling = min(THROTTLE_CAP_SECONDS, THROTTLE_BASE_SECONDS * 2**attempt)
-        return ceiling / 2 + uniform(0.0, ceiling / 2)
-    return uniform(0.0, min(TRANSIENT_CAP_SECONDS, TRANSIENT_BASE_SECONDS * 2**attempt))
+from secretctl.aws.timeouts import Timeouts
 
 
 def _error_code(data: bytes, status: int) -> tuple[str, str]:
@@ -83,9 +63,12 @@ class LeanSsmClient:
     thread, credentials resolved once on first use. The boto3-named methods that the store uses
     (``get_parameter(**params)`` ...) answer in boto3's shapes."""
 
-    def __init__(self, settings: LeanSettings, retries: int) -> None:
+    def __init__(
+        self, settings: LeanSettings, retries: int, timeouts: Timeouts | None = None
+    ) -> None:
         self.settings = settings
         self.retries = retries
+        self.timeouts = timeouts or Timeouts()
         parts = urlsplit(settings.ssm_endpoint)
         self.host = parts.netloc
         self.path = parts.path or "/"
@@ -102,6 +85,13 @@ class LeanSsmClient:
             return self._credentials
 
     def _send(self, action: str, body: bytes) -> tuple[int, bytes]:
+        """One attempt, within the per-attempt timeouts and what is left of the deadline."""
+        connect, read = self.timeouts.connect, self.timeouts.read
+        left = self.timeouts.remaining()
+        if left is not None:
+            if left <= 0:
+                raise TransportError(self._deadline_reason(), sent=False, timed_out=True)
+            connect, read = min(connect, left), min(read, left)
         creds = self.credentials()
         headers = sign(
             method="POST",
@@ -121,31 +111,51 @@ class LeanSsmClient:
         )
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = Connection(self.settings.ssm_endpoint, timeout=30.0)
+            conn = self._local.conn = Connection(
+                self.settings.ssm_endpoint, self.settings.ca_bundle
+            )
         try:
-            status, _, data = conn.request("POST", self.path, headers, body)
-        except OSError:
-            conn.close()
+            status, _, data = conn.request(
+                "POST", self.path, headers, body, connect_timeout=connect, read_timeout=read
+            )
+        except TransportError as err:
+            if err.timed_out and left is not None and not self.timeouts.allows(0.0):
+                err.reason = self._deadline_reason()  # the deadline, not the timeout, ended it
             raise
         return status, data
 
+    def _deadline_reason(self) -> str:
+        return past_deadline(self.timeouts.total or 0.0)
+
     def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(params).encode()
-        for attempt in range(self.retries + 1):
+        attempts = 0
+        while True:
+            attempts += 1
             try:
                 status, data = self._send(action, body)
-            except OSError as err:
-                code, message = "Connection", str(err)
-            else:
                 if status == 200:
-                    return json.loads(data)  # type: ignore[no-any-return]
-                code, message = _error_code(data, status)
-                if code not in THROTTLE_CODES and status < 500:
-                    raise SsmCallError(code, message, attempt + 1)
-            if attempt == self.retries:
-                raise SsmCallError(code, message, attempt + 1)
-            time.sleep(backoff_delay(attempt, throttled=code in THROTTLE_CODES))
-        raise AssertionError("unreachable")  # pragma: no cover
+                    try:
+                        return json.loads(data)  # type: ignore[no-any-return]
+                    except ValueError:
+                        raise TransportError(MALFORMED, sent=True) from None
+            except TransportError as err:
+                delay = backoff_delay(attempts - 1, throttled=False)
+                if not (
+                    retry_connection(action, err.reason, err.sent, attempts, self.retries)
+                    and self.timeouts.allows(delay)
+                ):
+                    raise EndpointUnreachable(self.host, err.reason, attempts, err.sent) from None
+                time.sleep(delay)
+                continue
+            code, message = _error_code(data, status)
+            throttled = code in THROTTLE_CODES
+            if not throttled and status < 500:
+                raise SsmCallError(code, message, attempts)
+            delay = backoff_delay(attempts - 1, throttled=throttled)
+            if attempts > self.retries or not self.timeouts.allows(delay):
+                raise SsmCallError(code, message, attempts, server_error=status >= 500)
+            time.sleep(delay)
 
     # boto3's method names for the calls the store makes, answering in boto3's shapes
     get_parameter = _boto3_style("GetParameter")

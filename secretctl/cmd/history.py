@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, json_option, preserve_case_option
+from secretctl.cmd.common import get_store, json_option, preserve_case_option, warn
 
 
 @click.command("history")
@@ -14,11 +14,17 @@ from secretctl.cmd.common import get_store, json_option, preserve_case_option
 def history_cmd(
     ctx: click.Context, service: str, key: str, as_json: bool, preserve_case: bool
 ) -> None:
-    """Show every version of secret KEY of SERVICE."""
+    """Show every version of secret KEY of SERVICE.
+
+    Versions go by chamber's counter; where concurrent writers made it repeat, by SSM's own
+    version numbers (said on stderr). `read --version` takes the numbers shown."""
     from secretctl.output import format_table, format_time, iso_time, to_json
     from secretctl.secrets import history
+    from secretctl.versions import SSM, repeat_note
 
-    changes = history(get_store(ctx), service, key, preserve_case=preserve_case)
+    name, changes, numbering = history(get_store(ctx), service, key, preserve_case=preserve_case)
+    if numbering == SSM:
+        warn(repeat_note(name))
     if as_json:
         click.echo(
             to_json(
@@ -28,6 +34,8 @@ def history_cmd(
                         "version": c.version,
                         "date": iso_time(c.last_modified),
                         "user": c.user,
+                        "chamberVersion": c.counter,
+                        "ssmVersion": c.ssm_version,
                     }
                     for c in changes
                 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option
+from secretctl.cmd.common import get_store, preserve_case_option, warn
 
 
 @click.command("import")
@@ -50,4 +50,6 @@ def import_cmd(
     case = {"preserve_case": preserve_case, "normalize_keys": normalize_keys}
     prepare(service, entries, tier=tier_name(tier), **case)
     result = import_secrets(get_store(ctx), service, entries, tier=tier_name(tier), **case)
+    for race in result.races:
+        warn(race)
     click.echo(f"{result.written} written, {result.unchanged} unchanged")

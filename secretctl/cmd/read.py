@@ -9,7 +9,13 @@ from secretctl.cmd.common import get_store, json_option, preserve_case_option
 @click.argument("service")
 @click.argument("key")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the value and a newline.")
-@click.option("-v", "--version", "version", type=click.IntRange(min=1), help="Read version N.")
+@click.option(
+    "-v",
+    "--version",
+    "version",
+    type=click.IntRange(min=0),
+    help="Read version N, as `history` numbers it (0: a version with no chamber counter).",
+)
 @json_option
 @preserve_case_option
 @click.pass_context

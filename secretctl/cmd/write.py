@@ -57,3 +57,5 @@ def write_cmd(
     )
     if not result.written:
         warn(f"unchanged: {result.name}")
+    if result.race:
+        warn(result.race)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,23 @@ class SecretMeta:
 
 @dataclass(frozen=True)
 class Change:
-    """One version in a secret's history."""
+    """One version in a secret's history. ``version`` is the number it goes by: chamber's
+    counter as stored (0 when absent), or SSM's own number (see ``versions.py``)."""
 
     event: str  # "Created" or "Updated", as chamber reports them
     version: int
     last_modified: datetime
     user: str
+    counter: int = 0  # chamber's counter as stored in the Description (0 when absent)
+    ssm_version: int = 0  # SSM's own version number
+    value: str | None = None  # only when asked for
+
+
+class Current(NamedTuple):
+    """A secret's current version: chamber's counter and SSM's own number."""
+
+    counter: int
+    ssm_version: int
 
 
 class SecretReader(Protocol):
@@ -44,14 +55,12 @@ class Store(SecretReader, Protocol):
     def read(self, name: str) -> SecretMeta | None:
         """Value and metadata, or None when the secret does not exist (two requests)."""
 
-    def read_version(self, name: str, version: int) -> SecretMeta | None:
-        """A past version by chamber's counter, or None."""
+    def current_versions(self, names: list[str]) -> dict[str, Current]:
+        """The current version of each existing name (absent names are left out)."""
 
-    def current_versions(self, names: list[str]) -> dict[str, int]:
-        """chamber's counter for each existing name (absent names are left out)."""
-
-    def write(self, name: str, value: str, version: int, tier: str | None) -> None:
-        """Store a value as a new version carrying chamber's counter ``version``."""
+    def write(self, name: str, value: str, version: int, tier: str | None) -> int:
+        """Store a value as a new version carrying chamber's counter ``version``; return the
+        version number SSM gave it."""
 
     def delete(self, name: str) -> bool:
         """Delete every version; False when the secret did not exist."""
@@ -65,5 +74,6 @@ class Store(SecretReader, Protocol):
     def read_all(self) -> dict[str, str]:
         """Every parameter name and value in the account and region."""
 
-    def history(self, name: str) -> list[Change]:
-        """Every version, oldest first; empty when the secret does not exist."""
+    def history(self, name: str, with_values: bool = False) -> list[Change]:
+        """Every version, oldest first, by chamber's counter; empty when the secret does not
+        exist."""

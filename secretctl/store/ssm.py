@@ -12,12 +12,11 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from secretctl.errors import AwsError
 from secretctl.naming import is_secret_name, service_path
 
 if TYPE_CHECKING:  # the records load with the commands that return them, not on exec's path
-    from secretctl.store.base import Change, SecretMeta
-from secretctl.store.ssm_errors import NO_REGION, aws_call, error_code
+    from secretctl.store.base import Change, Current, SecretMeta
+from secretctl.store.ssm_errors import aws_call, error_code
 
 PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
 PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
@@ -35,26 +34,6 @@ def retries_from_env(environ: Mapping[str, str]) -> int:
     if not raw.isdigit():
         raise UsageError(f"SECRETCTL_RETRIES must be a whole number (0 or more), not {raw!r}")
     return int(raw)
-
-
-def make_client(retries: int, retry_mode: str = "adaptive") -> Any:
-    """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL)."""
-    import boto3
-    from botocore.config import Config
-
-    from secretctl import __version__
-
-    config = Config(
-        retries={"mode": retry_mode, "max_attempts": retries},  # botocore: retries, not total
-        user_agent_extra=f"secretctl/{__version__}",
-    )
-    with aws_call("CreateClient", "the SSM endpoint"):
-        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
-        # read first) takes precedence here too
-        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
-        if not session.region_name:
-            raise AwsError(NO_REGION)
-        return session.client("ssm", config=config)
 
 
 def _version(description: str | None) -> int:
@@ -88,24 +67,30 @@ class SsmStore:
     def from_environment(
         cls,
         retries: int | None = None,
+        timeout: float | None = None,
         *,
         retry_mode: str | None = None,
         kms_key_alias: str | None = None,
     ) -> SsmStore:
         """The store over the lean AWS path where it serves this environment exactly as boto3
-        would (``aws.settings``), else over a boto3 client. A ``retry_mode`` (botocore's
+        would (``aws.settings``), else over a boto3 client. ``timeout`` (else
+        SECRETCTL_TIMEOUT) bounds the whole command, from now. A ``retry_mode`` (botocore's
         standard or adaptive) is botocore's to implement: it goes through boto3."""
         from secretctl.aws.settings import lean_settings
+        from secretctl.aws.timeouts import Timeouts
         from secretctl.kms import resolve_kms_key
 
         attempts = retries if retries is not None else retries_from_env(os.environ)
+        timeouts = Timeouts.from_environ(os.environ, timeout)
         settings = None if retry_mode else lean_settings(os.environ)
         if settings is None:
-            client = make_client(attempts, retry_mode or "adaptive")
+            from secretctl.store.boto3_client import make_client
+
+            client = make_client(attempts, timeouts, retry_mode or "adaptive")
         else:
             from secretctl.aws.ssm_client import LeanSsmClient
 
-            client = LeanSsmClient(settings, attempts)
+            client = LeanSsmClient(settings, attempts, timeouts)
         return cls(client, resolve_kms_key(os.environ, kms_key_alias))
 
     def _not_found(self, err: Exception) -> bool:
@@ -133,24 +118,22 @@ class SsmStore:
                 return _meta(param, value)
         return None
 
-    def read_version(self, name: str, version: int) -> SecretMeta | None:
-        """Pages of GetParameterHistory until chamber's counter matches."""
-        for param in self._history_pages(name, decrypt=True):
-            if _version(param.get("Description")) == version:
-                return _meta(param, str(param["Value"]))
-        return None
-
-    def current_versions(self, names: list[str]) -> dict[str, int]:
+    def current_versions(self, names: list[str]) -> dict[str, Current]:
         """DescribeParameters filtered on up to 50 exact names per request."""
-        versions: dict[str, int] = {}
+        from secretctl.store.base import Current
+
+        versions: dict[str, Current] = {}
         for start in range(0, len(names), NAMES_PER_FILTER):
             batch = names[start : start + NAMES_PER_FILTER]
             for param in self._describe([{"Key": "Name", "Option": "Equals", "Values": batch}]):
-                versions[param["Name"]] = _version(param.get("Description"))
+                versions[param["Name"]] = Current(
+                    _version(param.get("Description")), int(param.get("Version", 0))
+                )
         return versions
 
-    def write(self, name: str, value: str, version: int, tier: str | None) -> None:
-        """One PutParameter: SecureString under our KMS key, Description = chamber's counter."""
+    def write(self, name: str, value: str, version: int, tier: str | None) -> int:
+        """One PutParameter: SecureString under our KMS key, Description = chamber's counter.
+        Returns SSM's version number for it."""
         args: dict[str, Any] = {
             "Name": name,
             "Value": value,
@@ -162,7 +145,8 @@ class SsmStore:
         if tier:
             args["Tier"] = tier
         with aws_call("PutParameter", name, self.kms_key):
-            self.client.put_parameter(**args)
+            out = self.client.put_parameter(**args)
+        return int(out.get("Version", 0))
 
     def delete(self, name: str) -> bool:
         """One DeleteParameter."""
@@ -199,19 +183,22 @@ class SsmStore:
         """Pages of GetParametersByPath on ``/``, recursive, decrypted."""
         return {p["Name"]: str(p["Value"]) for p in self._by_path("/", recursive=True)}
 
-    def history(self, name: str) -> list[Change]:
-        """Pages of GetParameterHistory, not decrypted."""
+    def history(self, name: str, with_values: bool = False) -> list[Change]:
+        """Pages of GetParameterHistory, decrypted only ``with_values``."""
         from secretctl.store.base import Change
 
         changes = []
-        for param in self._history_pages(name, decrypt=False):
-            version = _version(param.get("Description"))
+        for param in self._history_pages(name, decrypt=with_values):
+            counter = _version(param.get("Description"))
             changes.append(
                 Change(
-                    event="Created" if version == 1 else "Updated",
-                    version=version,
+                    event="Created" if counter == 1 else "Updated",
+                    version=counter,
                     last_modified=param["LastModifiedDate"],
                     user=param.get("LastModifiedUser", ""),
+                    counter=counter,
+                    ssm_version=int(param.get("Version", 0)),
+                    value=str(param["Value"]) if with_values else None,
                 )
             )
         return changes

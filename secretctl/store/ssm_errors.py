@@ -3,11 +3,19 @@ action and the parameter."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from secretctl.errors import AwsError, SecretctlError
+from secretctl.aws.errors import (
+    NO_CREDENTIALS,
+    NO_REGION,
+    THROTTLE_CODES,
+    UNCONNECTABLE,
+    EndpointUnreachable,
+    SsmCallError,
+)
+from secretctl.aws.retries import IDEMPOTENT
+from secretctl.errors import AwsError, EndpointFailure, SecretctlError
 
 _KMS_CODES = {
     "InvalidKeyId",
@@ -20,12 +28,6 @@ _KMS_CODES = {
     "NotFoundException",
     "KeyUnavailableException",
 }
-THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyUpdates", "RequestLimitExceeded"}
-NO_CREDENTIALS = (
-    "no AWS credentials found: set AWS_PROFILE, export keys (e.g. with aws-vault), or run "
-    "where the ECS task or instance role provides them"
-)
-NO_REGION = "no AWS region configured: set AWS_REGION or AWS_DEFAULT_REGION"
 
 
 KmsKey = str | Callable[[], "str | None"] | None  # a key, or how to look it up on an error
@@ -67,7 +69,8 @@ def describe_client_error(
         return f"ssm:{action} on {target}: the account's parameter limit is reached ({code})"
     if code in {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException"}:
         return f"AWS rejected the credentials for ssm:{action} ({code}); refresh them and retry"
-    return f"ssm:{action} on {target} failed: {code}"
+    tries = f" after {attempts} attempts" if attempts and attempts > 1 else ""
+    return f"ssm:{action} on {target} failed{tries}: {code}"
 
 
 def error_code(err: BaseException) -> str | None:
@@ -81,48 +84,32 @@ def error_code(err: BaseException) -> str | None:
     return None
 
 
-_ERRNO_PREFIX = re.compile(r"^\[Errno -?\d+\] ")
-
-
-def unreachable(action: str, reason: str) -> str:
-    """The one message for an endpoint that could not be reached, on either path."""
-    return f"cannot reach the SSM endpoint for ssm:{action}: {reason}"
-
-
-def _os_reason(err: BaseException) -> str | None:
-    """The socket error under a botocore connection error ("Connection refused"), as the
-    lean path reports it."""
-    seen: list[BaseException] = []
-    pending: list[BaseException | None] = [err]
-    while pending:
-        current = pending.pop(0)
-        if current is None or any(current is s for s in seen):
-            continue
-        seen.append(current)
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
-        kwargs = getattr(current, "kwargs", None)
-        inner = kwargs.get("error") if isinstance(kwargs, dict) else None
-        pending += [inner if isinstance(inner, BaseException) else None]
-        pending += [current.__cause__, current.__context__]
-    return None
+def unreachable(action: str, target: str, err: EndpointUnreachable) -> EndpointFailure:
+    """The one-line error for an endpoint that gave no answer, the same from either client."""
+    tries = ""
+    if err.attempts:
+        tries = f" ({err.attempts} attempt{'s' if err.attempts > 1 else ''})"
+    message = f"ssm:{action} on {target}: the SSM endpoint {err.endpoint} {err.reason}{tries}"
+    maybe_applied = err.sent and action not in IDEMPOTENT
+    if maybe_applied:
+        message += "; the request was sent, so it may or may not have been applied"
+    return EndpointFailure(message, maybe_applied=maybe_applied)
 
 
 @contextmanager
 def aws_call(action: str, target: str, kms_key: KmsKey = None) -> Iterator[None]:
     """Run one SSM call; translate any failure of either client into an AwsError."""
-    from secretctl.aws.ssm_client import SsmCallError
-
     try:
         yield
     except SecretctlError:
         raise
+    except EndpointUnreachable as err:
+        raise unreachable(action, target, err) from None
     except SsmCallError as err:
-        if err.code == "Connection":
-            raise AwsError(unreachable(action, _ERRNO_PREFIX.sub("", err.message))) from None
-        raise AwsError(
-            describe_client_error(err.code, err.message, action, target, kms_key, err.attempts)
-        ) from None
+        message = describe_client_error(
+            err.code, err.message, action, target, kms_key, err.attempts
+        )
+        raise (EndpointFailure if err.server_error else AwsError)(message) from None
     except Exception as err:
         if type(err).__module__.startswith("botocore"):
             raise _from_botocore(err, action, target, kms_key) from None
@@ -134,8 +121,10 @@ def _from_botocore(err: Exception, action: str, target: str, kms_key: KmsKey) ->
 
     if isinstance(err, bx.ClientError):
         error = err.response.get("Error", {})
-        attempts = err.response.get("ResponseMetadata", {}).get("RetryAttempts")
-        return AwsError(
+        metadata = err.response.get("ResponseMetadata", {})
+        attempts = metadata.get("RetryAttempts")
+        server_error = int(metadata.get("HTTPStatusCode") or 0) >= 500
+        return (EndpointFailure if server_error else AwsError)(
             describe_client_error(
                 str(error.get("Code", "Unknown")),
                 str(error.get("Message", "")),
@@ -149,8 +138,9 @@ def _from_botocore(err: Exception, action: str, target: str, kms_key: KmsKey) ->
         return AwsError(NO_CREDENTIALS)
     if isinstance(err, bx.NoRegionError):
         return AwsError(NO_REGION)
-    if isinstance(err, bx.EndpointConnectionError):
-        return AwsError(unreachable(action, _os_reason(err) or "connection failed"))
+    if isinstance(err, (bx.ConnectionError, bx.HTTPClientError)):  # when no hook saw it
+        endpoint = str(getattr(err, "kwargs", {}).get("endpoint_url", "?"))
+        return unreachable(action, target, EndpointUnreachable(endpoint, UNCONNECTABLE, None, True))
     if isinstance(err, bx.ParamValidationError):
         # botocore's text can quote the rejected parameter, which may be the value itself
         return AwsError(f"ssm:{action} on {target} was rejected as an invalid request")

@@ -90,7 +90,7 @@ def test_aws_errors_are_one_line(run: Run) -> None:
     result = run("read", "api", "k", env_extra=unreachable)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "cannot reach the SSM endpoint" in result.stderr
+    assert "the SSM endpoint 127.0.0.1:9 refused the connection" in result.stderr
     no_region = run("read", "api", "k", env_extra={"AWS_DEFAULT_REGION": "", "AWS_REGION": ""})
     assert no_region.returncode == 1 and "no AWS region" in no_region.stderr
 

@@ -53,11 +53,20 @@ WELL_FORMED = [
     ["-b", "exec", "exec", "api", "--", "x"],
     ["--verbose", "-r", "2", "--retry-mode", "adaptive", "--kms-key-alias=k", "-b", "ssm"]
     + ["exec", "--strict", "api", "--", "x"],
+    ["--timeout", "2.5", "exec", "api", "--", "x"],
+    ["--timeout=10", "--retries", "1", "exec", "api", "--", "x"],
+    ["--retries", "1", "--timeout", ".5", "--timeout", "7", "exec", "api", "--", "x"],
 ]
 
 
 @pytest.mark.parametrize("argv", WELL_FORMED)
-@pytest.mark.parametrize("env", [{}, {"SECRETCTL_PRESERVE_CASE": "yes", "SECRETCTL_RETRIES": "4"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"SECRETCTL_PRESERVE_CASE": "yes", "SECRETCTL_RETRIES": "4", "SECRETCTL_TIMEOUT": "3"},
+    ],
+)
 def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
     request = parse_exec_argv(argv, env)
     assert request is not None
@@ -95,6 +104,11 @@ def test_agrees_with_click(argv: list[str], env: dict[str, str]) -> None:
         ["--kms-key-alias"],
         ["-x", "exec", "api", "--", "x"],
         ["--", "exec", "api", "--", "x"],
+        ["--timeout", "0", "exec", "api", "--", "x"],
+        ["--timeout", "nan", "exec", "api", "--", "x"],
+        ["--timeout", "-1", "exec", "api", "--", "x"],
+        ["--timeout=", "exec", "api", "--", "x"],
+        ["--timeout"],
         ["--version"],
         ["read", "api", "k"],
         [],

@@ -18,9 +18,9 @@ import pytest
 
 from secretctl.aws.credentials import Credentials, resolve_credentials
 from secretctl.aws.http import Connection, request
+from secretctl.aws.retries import THROTTLE_BASE_SECONDS, THROTTLE_CAP_SECONDS, backoff_delay
 from secretctl.aws.settings import lean_settings
 from secretctl.aws.sigv4 import sign
-from secretctl.aws.ssm_client import THROTTLE_BASE_SECONDS, THROTTLE_CAP_SECONDS, backoff_delay
 from secretctl.errors import AwsError
 
 BASE_ENV = {
@@ -42,6 +42,8 @@ def test_serves_a_container_environment() -> None:
     assert custom is not None and custom.ssm_endpoint == "http://127.0.0.1:5000"
     ssm_only = lean_settings(dict(BASE_ENV, AWS_ENDPOINT_URL_SSM="http://ssm.local"))
     assert ssm_only is not None and ssm_only.sts_endpoint.startswith("https://sts.")
+    bundle = lean_settings(dict(BASE_ENV, AWS_CA_BUNDLE="/etc/corp-ca.pem"))
+    assert bundle is not None and bundle.ca_bundle == "/etc/corp-ca.pem"
 
 
 @pytest.mark.parametrize(
@@ -54,7 +56,6 @@ def test_serves_a_container_environment() -> None:
         {"AWS_REGION": "us-gov-west-1"},
         {"AWS_USE_FIPS_ENDPOINT": "true"},
         {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
-        {"AWS_CA_BUNDLE": "/etc/ca.pem"},
         {"SECRETCTL_LEAN": "0"},
     ],
 )
@@ -233,16 +234,20 @@ def http_server() -> Iterator[_Server]:
 
 
 def test_http_keep_alive_chunked_and_close(http_server: _Server) -> None:
-    conn = Connection(http_server.url, timeout=5)
-    assert conn.request("POST", "/", {}, b"abcdef")[::2] == (200, b"fedcba")
+    conn = Connection(http_server.url)
+
+    def post(path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return conn.request("POST", path, {}, body, connect_timeout=5, read_timeout=5)
+
+    assert post("/", b"abcdef")[::2] == (200, b"fedcba")
     first = conn._sock
-    assert conn.request("POST", "/", {}, b"xy")[2] == b"yx"
+    assert post("/", b"xy")[2] == b"yx"
     assert conn._sock is first  # kept alive
-    assert conn.request("POST", "/chunked", {}, b"hello world")[2] == b"hello world"
-    status, headers, data = conn.request("POST", "/close", {}, b"")
+    assert post("/chunked", b"hello world")[2] == b"hello world"
+    status, headers, data = post("/close", b"")
     assert (status, data, headers["connection"]) == (500, b"gone", "close")
     assert conn._sock is None
-    assert conn.request("POST", "/", {}, b"ok")[2] == b"ko"  # reconnects
+    assert post("/", b"ok")[2] == b"ko"  # reconnects
     conn.close()
     assert request("POST", http_server.url + "/", body=b"abc") == (200, b"cba")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from secretctl.aws.ssm_client import SsmCallError
+from secretctl.aws.errors import SsmCallError
 from secretctl.errors import AwsError
 from secretctl.store.ssm import SsmStore
 

@@ -1,0 +1,179 @@
+"""The boto3 SSM client, for what the lean path cannot serve, with secretctl's waits and retry
+policy (``aws.timeouts``, ``aws.retries``): botocore's adaptive mode keeps throttling, and a
+hook decides everything else, so that a dead endpoint costs what it costs on the lean path and
+fails with the same message."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from secretctl.aws.errors import (
+    CLOSED,
+    MALFORMED,
+    NO_REGION,
+    REFUSED,
+    THROTTLE_CODES,
+    UNCONNECTABLE,
+    UNRESOLVED,
+    UNTRUSTED,
+    EndpointUnreachable,
+    no_answer_within,
+    no_connection_within,
+    past_deadline,
+)
+from secretctl.aws.retries import backoff_delay, retry_connection
+from secretctl.aws.timeouts import Timeouts
+from secretctl.errors import AwsError
+from secretctl.store.ssm_errors import aws_call
+
+
+def connection_failure(err: BaseException, timeouts: Timeouts) -> tuple[str, bool] | None:
+    """(reason, sent) for a botocore exception that means no answer came; None for others."""
+    import botocore.exceptions as bx
+
+    if isinstance(err, bx.SSLError):
+        return UNTRUSTED, False
+    if isinstance(err, bx.ConnectTimeoutError):
+        return no_connection_within(timeouts.connect), False
+    if isinstance(err, bx.EndpointConnectionError):
+        text = str(err.kwargs.get("error", "")).lower()
+        if "refused" in text:
+            return REFUSED, False
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return UNRESOLVED, False
+        return UNCONNECTABLE, False
+    if isinstance(err, bx.ReadTimeoutError):
+        return no_answer_within(timeouts.read), True
+    if isinstance(err, (bx.ConnectionClosedError, bx.ResponseStreamingError)):
+        return CLOSED, True
+    if isinstance(err, (bx.ConnectionError, bx.HTTPClientError)):
+        return UNCONNECTABLE, True  # unknown whether it was sent: assume it was
+    if type(err).__module__.startswith("urllib3") or isinstance(err, ValueError):
+        return MALFORMED, True  # a body cut short (IncompleteRead) or not JSON
+    return None
+
+
+class _RetryPolicy:
+    """botocore's ``needs-retry`` hook, run before botocore's own handler: a delay retries,
+    an exception ends the call, None leaves the decision (throttling) to botocore."""
+
+    def __init__(self, retries: int, timeouts: Timeouts) -> None:
+        self.retries = retries
+        self.timeouts = timeouts
+
+    def __call__(
+        self,
+        attempts: int,
+        operation: Any,
+        endpoint: Any,
+        response: Any = None,
+        caught_exception: BaseException | None = None,
+        **_: Any,
+    ) -> float | None:
+        action = operation.name
+        host = urlsplit(endpoint.host).netloc
+        if caught_exception is not None:
+            failure = connection_failure(caught_exception, self.timeouts)
+            if failure is None:
+                return None
+            reason, sent = failure
+            delay = backoff_delay(attempts - 1, throttled=False)
+            retry = retry_connection(action, reason, sent, attempts, self.retries)
+            if not (retry and self.timeouts.allows(delay)):
+                if not self.timeouts.allows(0.0):
+                    reason = past_deadline(self.timeouts.total or 0.0)
+                raise EndpointUnreachable(host, reason, attempts, sent)
+            return delay
+        if response is None:
+            return None
+        http, parsed = response
+        code = str(parsed.get("Error", {}).get("Code", ""))
+        if http.status_code < 500 and code not in THROTTLE_CODES:
+            return None  # an answer
+        if attempts > self.retries:
+            return None  # botocore's own handler has the same limit
+        if code in THROTTLE_CODES:  # botocore's adaptive backoff, at most 2^n s (cap 20 s)
+            if not self.timeouts.allows(min(2.0 ** (attempts - 1), 20.0)):
+                self._give_up(parsed, action, attempts)
+            return None
+        delay = backoff_delay(attempts - 1, throttled=False)
+        if not self.timeouts.allows(delay):
+            self._give_up(parsed, action, attempts)
+        return delay
+
+    @staticmethod
+    def _give_up(parsed: dict[str, Any], action: str, attempts: int) -> None:
+        """End the call with the error answer: the deadline leaves no time for a retry."""
+        from botocore.exceptions import ClientError
+
+        parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = attempts - 1
+        raise ClientError(parsed, action)
+
+
+class _DeadlineClient:
+    """The client's calls, each abandoned when the command's deadline passes: botocore has
+    no deadline of its own (a call left behind runs on in a daemon thread)."""
+
+    def __init__(self, client: Any, timeouts: Timeouts) -> None:
+        self._client = client
+        self._timeouts = timeouts
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def call(**params: Any) -> Any:
+            box: dict[str, Any] = {}
+            done = threading.Event()
+
+            def run() -> None:
+                try:
+                    box["out"] = method(**params)
+                except BaseException as err:  # handed to the caller's thread
+                    box["err"] = err
+                finally:
+                    done.set()
+
+            threading.Thread(target=run, daemon=True).start()
+            if not done.wait(max(0.0, self._timeouts.remaining() or 0.0)):
+                host = urlsplit(self._client.meta.endpoint_url).netloc
+                reason = past_deadline(self._timeouts.total or 0.0)
+                raise EndpointUnreachable(host, reason, None, True)
+            if "err" in box:
+                raise box["err"]
+            return box["out"]
+
+        return call
+
+
+def make_client(
+    retries: int, timeouts: Timeouts | None = None, retry_mode: str = "adaptive"
+) -> Any:
+    """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL), with
+    botocore's ``retry_mode`` (standard or adaptive) for throttling."""
+    import boto3
+    from botocore.config import Config
+
+    from secretctl import __version__
+
+    timeouts = timeouts or Timeouts()
+    total = timeouts.total or timeouts.read
+    config = Config(
+        retries={"mode": retry_mode, "max_attempts": retries},  # botocore: retries, not total
+        connect_timeout=min(timeouts.connect, total),
+        read_timeout=min(timeouts.read, total),
+        user_agent_extra=f"secretctl/{__version__}",
+    )
+    with aws_call("CreateClient", "the SSM endpoint"):
+        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
+        # read first) takes precedence here too
+        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
+        if not session.region_name:
+            raise AwsError(NO_REGION)
+        client = session.client("ssm", config=config)
+    client.meta.events.register_first("needs-retry.ssm", _RetryPolicy(retries, timeouts))
+    return client if timeouts.deadline is None else _DeadlineClient(client, timeouts)

@@ -1,0 +1,200 @@
+"""Run one fault case: arrange a service in moto, run the command through a FaultInjector,
+record what was stored, then run the same command again against the healthy endpoint."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devtools.moto_server import MotoServer
+from devtools.proxy import fault_injector
+from tests.faults.cases import FaultRow, Target
+from tests.secretctl.conftest import secretctl_path
+
+SEEDED = {f"k{i:02d}": f"old-{i}" for i in range(25)}  # three pages of GetParametersByPath
+IMPORTED = {
+    **{f"k{i:02d}": f"old-{i}" for i in range(5)},  # unchanged
+    **{f"k{i:02d}": f"new-{i}" for i in range(5, 25)},  # changed
+    **{f"n{i:02d}": f"new-n{i}" for i in range(20)},  # new
+}
+TO_IMPORT = {k: v for k, v in IMPORTED.items() if SEEDED.get(k) != v}  # 40 writes
+WRITE_KEY, WRITE_VALUE = "k03", "new-3"
+EXEC_KEY = "K07"
+EXPORT_BEFORE = "previous\n"
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+@dataclass
+class Stored:
+    """A service as stored: values, and each key's history of chamber counters."""
+
+    values: dict[str, str]
+    versions: dict[str, list[str]]
+
+
+@dataclass
+class CaseResult:
+    row: FaultRow
+    target: Target
+    backend: str
+    first: Run
+    after_fault: Stored
+    second: Run
+    after_rerun: Stored
+    injected: Counter[tuple[str, str]] = field(default_factory=Counter)
+    puts_answered: int = 0  # PutParameter answered in full (200) during the faulted run
+    puts_applied_unanswered: int = 0  # faulted PutParameter that the server applied anyway
+    export_after_fault: str | None = None
+    export_after_rerun: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.target.name} / {self.row.name} / {self.backend}"
+
+
+def ssm_client(moto: MotoServer) -> Any:
+    import boto3
+
+    return boto3.client(
+        "ssm",
+        endpoint_url=moto.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def seed(ssm: Any, service: str) -> None:
+    for key, value in SEEDED.items():
+        ssm.put_parameter(
+            Name=f"/{service}/{key}", Value=value, Type="SecureString", Description="1"
+        )
+
+
+def stored(ssm: Any, service: str) -> Stored:
+    """Looked up by name: moto's listings (DescribeParameters, GetParametersByPath) iterate
+    every parameter and can fail while other cases write at the same time."""
+    keys = sorted(set(SEEDED) | set(IMPORTED))
+    values = {}
+    for start in range(0, len(keys), 10):
+        names = [f"/{service}/{key}" for key in keys[start : start + 10]]
+        found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
+        values.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in found})
+    versions = {
+        key: [
+            h.get("Description", "")
+            for h in ssm.get_parameter_history(Name=f"/{service}/{key}")["Parameters"]
+        ]
+        for key in values
+    }
+    return Stored(values, versions)
+
+
+def argv(target: Target, service: str, workdir: Path) -> list[str]:
+    if target.name == "exec":
+        return ["exec", service, "--", "printenv", EXEC_KEY]
+    if target.name == "export":
+        return ["export", service, "-o", str(workdir / "out.json")]
+    if target.name == "write":
+        return ["write", service, WRITE_KEY, WRITE_VALUE, "--skip-unchanged"]
+    if target.name == "import":
+        source = workdir / "import.json"
+        source.write_text(json.dumps(IMPORTED))
+        return ["import", service, str(source)]
+    raise AssertionError(f"no arrangement for {target.name}")
+
+
+def run(args: list[str], env: dict[str, str]) -> Run:
+    start = time.monotonic()
+    done = subprocess.run(
+        [secretctl_path(), *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
+
+
+def run_case(
+    moto: MotoServer,
+    ssm: Any,
+    row: FaultRow,
+    target: Target,
+    backend: str,
+    workdir: Path,
+    service: str,
+) -> CaseResult:
+    """One case; ``ssm`` is a boto3 client on moto (to arrange and inspect)."""
+    seed(ssm, service)
+    export_file = workdir / "out.json"
+    export_file.write_text(EXPORT_BEFORE)
+    args = argv(target, service, workdir)
+    env = moto.client_env()
+    if backend == "boto3":
+        env["SECRETCTL_LEAN"] = "0"
+    with fault_injector(moto.url, row.faults(target)) as injector:
+        faulted_env = dict(env, AWS_ENDPOINT_URL=injector.url)
+        if row.read_timeout:
+            faulted_env["SECRETCTL_READ_TIMEOUT"] = str(row.read_timeout)
+        first = run(args, faulted_env)
+        injected = Counter(injector.injected)
+        puts_answered = injector.completed[("PutParameter", 200)]
+        applied = injector.forwarded_faults("PutParameter")
+    after_fault = stored(ssm, service)
+    export_after_fault = export_file.read_text()
+    second = run(args, env)
+    return CaseResult(
+        row=row,
+        target=target,
+        backend=backend,
+        first=first,
+        after_fault=after_fault,
+        second=second,
+        after_rerun=stored(ssm, service),
+        injected=injected,
+        puts_answered=puts_answered,
+        puts_applied_unanswered=applied,
+        export_after_fault=export_after_fault,
+        export_after_rerun=export_file.read_text(),
+    )
+
+
+_COUNTS = re.compile(
+    r"import incomplete: (?P<written>\d+) written, (?P<unchanged>\d+) unchanged, "
+    r"(?P<unknown>\d+) unknown \(sent, no answer: may be stored\), (?P<failed>\d+) failed"
+    r"(?:, (?P<not_attempted>\d+) not attempted)?"
+)
+
+
+def import_counts(stderr: str) -> dict[str, int] | None:
+    """The counts an incomplete import reported, or None when it stopped before writing."""
+    found = _COUNTS.search(stderr)
+    if found is None:
+        return None
+    return {k: int(v or 0) for k, v in found.groupdict().items()}
+
+
+def outcome(result: CaseResult) -> str:
+    """One cell of the printed table: how the faulted run ended."""
+    first = result.first
+    if first.returncode == 0:
+        return "success"
+    counts = import_counts(first.stderr)
+    if counts is not None:
+        return (
+            f"error: {counts['written']} written, {counts['unknown']} unknown, "
+            f"{counts['failed']} failed, {counts['not_attempted']} not attempted"
+        )
+    if "may or may not have been applied" in first.stderr:
+        return "error: outcome unknown"
+    return "error"

@@ -1,0 +1,127 @@
+"""Every command against a dead endpoint, with the default waits, over both AWS paths: a port
+that accepts connections and never answers, and a port that refuses them. Each ends with the
+same one-line message on both paths, within a bound (generous: before the fix a hung endpoint
+cost 337 s on the lean path and 700 s over boto3; the defaults now give about 19 s: see
+README, Reliability). ``--timeout`` ends a command sooner, on both paths."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from devtools.moto_server import MotoServer
+from tests.secretctl.conftest import secretctl_path
+
+BOUND_SECONDS = 90.0
+COMMANDS = {
+    "write": ["write", "svc", "k", "v"],
+    "read": ["read", "svc", "k"],
+    "read -q": ["read", "-q", "svc", "k"],
+    "read --version": ["read", "--version", "1", "svc", "k"],
+    "delete": ["delete", "svc", "k"],
+    "list": ["list", "svc"],
+    "list-services": ["list-services"],
+    "history": ["history", "svc", "k"],
+    "exec": ["exec", "svc", "--", "true"],
+    "env": ["env", "svc"],
+    "export": ["export", "svc"],
+    "import": ["import", "svc", "IMPORT_FILE"],
+    "find": ["find", "k"],
+    "find --by-value": ["find", "--by-value", "v"],
+}
+REASONS = {"hung": "did not answer within 6 s", "refused": "refused the connection"}
+SENT = "; the request was sent, so it may or may not have been applied"
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> Iterator[dict[str, str]]:
+    """A port that accepts and never answers (listening, never accepting) and a closed one."""
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(256)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused_port = closed.getsockname()[1]
+    closed.close()
+    yield {
+        "hung": f"http://127.0.0.1:{hung.getsockname()[1]}",
+        "refused": f"http://127.0.0.1:{refused_port}",
+    }
+    hung.close()
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.monotonic()
+    done = subprocess.run(
+        [secretctl_path(), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    return time.monotonic() - start, done
+
+
+def test_every_command_is_bounded_with_one_message(
+    moto: MotoServer, endpoints: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "import.json"
+    source.write_text(json.dumps({"a": "1"}))
+    jobs = []
+    for kind, url in endpoints.items():
+        for backend in ("lean", "boto3"):
+            env = dict(moto.client_env(), AWS_ENDPOINT_URL=url)
+            if backend == "boto3":
+                env["SECRETCTL_LEAN"] = "0"
+            for name, args in COMMANDS.items():
+                args = [str(source) if a == "IMPORT_FILE" else a for a in args]
+                jobs.append(((kind, backend, name), args, env))
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {key: pool.submit(run, args, env) for key, args, env in jobs}
+    results = {key: future.result() for key, future in futures.items()}
+    for (kind, backend, name), (seconds, done) in results.items():
+        lines = done.stderr.splitlines()
+        assert done.returncode == 1, (kind, backend, name, done.stderr)
+        assert len(lines) == 1 and lines[0].startswith("secretctl: error: ssm:"), done.stderr
+        # a delete is never resent once sent (it may have been applied); reads and the write's
+        # first request (DescribeParameters) are tried three times
+        tail = " (1 attempt)" + SENT if (kind, name) == ("hung", "delete") else " (3 attempts)"
+        assert lines[0].endswith(REASONS[kind] + tail), (kind, backend, name, lines)
+        assert seconds < BOUND_SECONDS, (kind, backend, name, seconds)
+    for kind in endpoints:
+        for name in COMMANDS:  # word for word, whichever client failed
+            lean = results[(kind, "lean", name)][1].stderr
+            assert lean == results[(kind, "boto3", name)][1].stderr, (kind, name)
+
+
+@pytest.mark.parametrize("backend", ["lean", "boto3"])
+def test_timeout_bounds_the_whole_command(
+    moto: MotoServer, endpoints: dict[str, str], backend: str
+) -> None:
+    env = dict(moto.client_env(), AWS_ENDPOINT_URL=endpoints["hung"])
+    if backend == "boto3":
+        env["SECRETCTL_LEAN"] = "0"
+    by_option = run(["--timeout", "1.5", "exec", "svc", "--", "true"], env)
+    by_variable = run(["list", "svc"], dict(env, SECRETCTL_TIMEOUT="1.5"))
+    for seconds, done in (by_option, by_variable):
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1
+        assert "did not answer within the command's --timeout of 1.5 s" in done.stderr
+        assert seconds < BOUND_SECONDS
+
+
+def test_bad_timeouts_name_what_was_wrong(moto: MotoServer) -> None:
+    env = moto.client_env()
+    for args, extra, named in [
+        (["--timeout", "0", "list", "svc"], {}, "--timeout"),
+        (["--timeout", "soon", "exec", "svc", "--", "true"], {}, "--timeout"),
+        (["list", "svc"], {"SECRETCTL_TIMEOUT": "-1"}, "SECRETCTL_TIMEOUT"),
+        (["list", "svc"], {"SECRETCTL_READ_TIMEOUT": "x"}, "SECRETCTL_READ_TIMEOUT"),
+        (["exec", "svc", "--", "true"], {"SECRETCTL_CONNECT_TIMEOUT": "0"}, "CONNECT_TIMEOUT"),
+    ]:
+        _, done = run(args, dict(env, **extra))
+        assert done.returncode == 2, (args, extra, done.stderr)
+        assert named in done.stderr and "number of seconds greater than 0" in done.stderr
