@@ -79,5 +79,8 @@ def test_an_answer_is_worded_alike(
 def test_an_unreachable_endpoint_is_worded_alike(run: Run) -> None:
     refused = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     lean, boto3 = both_paths(run, "--retries", "0", "read", "-q", "svc", "k", env=refused)
-    expected = "cannot reach the SSM endpoint for ssm:GetParameter: Connection refused"
+    expected = (
+        "ssm:GetParameter on /svc/k: the SSM endpoint 127.0.0.1:9 refused the connection "
+        "(1 attempt)"
+    )
     assert lean == boto3 == (1, f"secretctl: error: {expected}\n")
