@@ -8,7 +8,9 @@ import click
 
 from secretctl import __version__
 from secretctl.cmd.audit import audit_group
+from secretctl.cmd.copy import copy_cmd
 from secretctl.cmd.delete import delete_cmd
+from secretctl.cmd.diff import diff_cmd
 from secretctl.cmd.env import env_cmd
 from secretctl.cmd.exec import exec_cmd
 from secretctl.cmd.export import export_cmd
@@ -18,6 +20,7 @@ from secretctl.cmd.import_ import import_cmd
 from secretctl.cmd.list import list_cmd
 from secretctl.cmd.list_services import list_services_cmd
 from secretctl.cmd.read import read_cmd
+from secretctl.cmd.rollback import rollback_cmd
 from secretctl.cmd.write import write_cmd
 from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 from secretctl.global_options import BACKEND_VARIABLE, RETRY_MODES, GlobalOptions
@@ -135,6 +138,9 @@ for command in (
     list_cmd,
     list_services_cmd,
     history_cmd,
+    rollback_cmd,
+    diff_cmd,
+    copy_cmd,
     exec_cmd,
     env_cmd,
     export_cmd,
@@ -152,7 +158,9 @@ def main(argv: list[str] | None = None) -> None:
 
     def run() -> None:
         try:
-            cli.main(args=argv, prog_name="secretctl", standalone_mode=False)
+            status = cli.main(args=argv, prog_name="secretctl", standalone_mode=False)
+            if isinstance(status, int) and status:  # ctx.exit(N) in a command (diff: differ)
+                sys.exit(status)
         except click.exceptions.Exit as err:
             sys.exit(err.exit_code)
         except click.UsageError as err:

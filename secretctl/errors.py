@@ -50,6 +50,20 @@ class CommandNotExecutableError(SecretctlError):
     exit_code = 126
 
 
+def unexpected_message(err: BaseException) -> str:
+    return f"unexpected error ({type(err).__name__}); run with SECRETCTL_DEBUG=1 for details"
+
+
+def unexpected(err: BaseException, exit_code: int = 1) -> BaseException:
+    """An internal error (a bug) for a command with its own exit statuses (``diff``): the one
+    line without details, or the error itself under SECRETCTL_DEBUG."""
+    if os.environ.get("SECRETCTL_DEBUG"):
+        return err
+    wrapped = SecretctlError(unexpected_message(err))
+    wrapped.exit_code = exit_code
+    return wrapped
+
+
 def run_reporting_errors(action: Callable[[], object]) -> NoReturn:
     """Run ``action`` and exit: 0, or one line on stderr and the error's exit status. Never a
     traceback (which could hold a value) unless SECRETCTL_DEBUG is set."""
@@ -66,9 +80,6 @@ def run_reporting_errors(action: Callable[[], object]) -> NoReturn:
     except Exception as err:
         if os.environ.get("SECRETCTL_DEBUG"):
             raise
-        sys.stderr.write(
-            f"secretctl: unexpected error ({type(err).__name__}); "
-            "run with SECRETCTL_DEBUG=1 for details\n"
-        )
+        sys.stderr.write(f"secretctl: {unexpected_message(err)}\n")
         sys.exit(1)
     sys.exit(0)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from secretctl.errors import UsageError
 
 if TYPE_CHECKING:
+    from secretctl.aws.place import Place
     from secretctl.store.ssm import SsmStore
 
 RETRY_MODES = ("standard", "adaptive")  # botocore's (and chamber's) retry modes
@@ -57,8 +58,9 @@ def check_backend(backend: str | None, environ: Mapping[str, str]) -> None:
         )
 
 
-def open_store(options: GlobalOptions) -> SsmStore:
-    """The SSM store these options ask for (``--verbose`` logs its requests on stderr)."""
+def open_store(options: GlobalOptions, place: Place | None = None, label: str = "") -> SsmStore:
+    """The SSM store these options ask for (``--verbose`` logs its requests on stderr), in
+    ``place`` when given (a side of diff or copy, ``label`` in the log)."""
     from secretctl.store.ssm import SsmStore
 
     check_backend(options.backend, os.environ)
@@ -67,9 +69,10 @@ def open_store(options: GlobalOptions) -> SsmStore:
         options.timeout,
         retry_mode=options.retry_mode,
         kms_key_alias=options.kms_key_alias,
+        place=place,
     )
     if options.verbose:
         from secretctl.verbose import log_requests
 
-        log_requests(store, sys.stderr)
+        log_requests(store, sys.stderr, label)
     return store

@@ -55,7 +55,7 @@ def write_secret(
     return WriteResult(name, version, True, race)
 
 
-def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
+def first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
     """The first candidate name (``naming.lookup_names``) that ``fetch`` finds, and what it
     found; NotFoundError naming the names tried."""
     for name in names:
@@ -69,7 +69,7 @@ def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
 
 def read_value(store: SecretReader, service: str, key: str, *, preserve_case: bool = False) -> str:
     """The current value: one GetParameter (``read -q``)."""
-    return _first_found(lookup_names(service, key, preserve_case), store.read_value)[1]
+    return first_found(lookup_names(service, key, preserve_case), store.read_value)[1]
 
 
 def read_secret(
@@ -83,7 +83,7 @@ def read_secret(
     """Value and metadata of the current version (two requests) or of version N, numbered as
     ``history`` numbers it (``versions.py``): pages of GetParameterHistory, decrypted."""
     if version is None:
-        return _first_found(lookup_names(service, key, preserve_case), store.read)[1]
+        return first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
     for name in names:
         changes, _ = numbered(store.history(name, with_values=True))
@@ -99,7 +99,7 @@ def delete_secret(
     """Delete every version of a secret; a missing secret is an error. Returns its name.
     ``exact_key`` (chamber's ``--exact-key``) never lowercases the key."""
     names = lookup_names(service, key, preserve_case, exact_key=exact_key)
-    return _first_found(names, lambda name: name if store.delete(name) else None)[0]
+    return first_found(names, lambda name: name if store.delete(name) else None)[0]
 
 
 def history(
@@ -107,7 +107,7 @@ def history(
 ) -> tuple[str, list[Change], str]:
     """Every version of a secret, oldest first, each under the number ``read --version``
     takes; with the secret's name and the numbering used (``versions.CHAMBER`` or ``SSM``)."""
-    name, changes = _first_found(lookup_names(service, key, preserve_case), store.history)
+    name, changes = first_found(lookup_names(service, key, preserve_case), store.history)
     return (name, *numbered(changes))
 
 

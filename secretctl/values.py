@@ -32,6 +32,14 @@ def check_value(value: str, tier: str | None, key: str) -> None:
         raise UsageError(f"value for key {key!r} is {size} bytes; the limit is {limit}: {hint}")
 
 
+def tier_for(value: str, tier: str | None = None) -> str | None:
+    """``tier``, else Advanced for a value only that tier holds (copy, rollback: a value SSM
+    already stored), else None (SSM's default)."""
+    if tier is None and len(value.encode("utf-8")) > STANDARD_MAX_BYTES:
+        return TIERS["advanced"]
+    return tier
+
+
 def tier_name(tier: str | None) -> str | None:
     """The SSM tier name for ``--tier`` (None leaves the parameter's tier to SSM)."""
     if tier is None:

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 PREFIX = "secretctl: "
 
 
-def log_requests(store: SsmStore, stream: IO[str]) -> None:
-    """Describe the store's AWS path on ``stream`` and log each of its requests there."""
-    log = _Log(stream)
+def log_requests(store: SsmStore, stream: IO[str], label: str = "") -> None:
+    """Describe the store's AWS path on ``stream`` and log each of its requests there (each
+    line after ``label``, when given: SRC or DST)."""
+    log = _Log(stream, PREFIX + (f"{label}: " if label else ""))
     log(describe_path(store.client) + f"; KMS key for new secrets {store.kms_key}")
     store.client = LoggingClient(store.client, log)
 
@@ -43,13 +44,14 @@ def describe_path(client: Any) -> str:
 class _Log:
     """Whole lines, one write each (services load on several threads)."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], prefix: str = PREFIX) -> None:
         self.stream = stream
+        self.prefix = prefix
         self.lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
         with self.lock:
-            self.stream.write(PREFIX + message + "\n")
+            self.stream.write(self.prefix + message + "\n")
             self.stream.flush()
 
 

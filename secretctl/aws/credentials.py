@@ -185,16 +185,32 @@ def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credenti
     except OSError as err:
         raise AwsError(f"cannot reach STS for AssumeRoleWithWebIdentity: {err}") from None
     text = data.decode("utf-8", "replace")
-
-    def field(name: str) -> str | None:
-        found = re.search(rf"<{name}>([^<]*)</{name}>", text)
-        return found.group(1) if found else None
-
     if status != 200:
-        code = field("Code") or f"HTTP {status}"
+        code = xml_field(text, "Code") or f"HTTP {status}"
         role = environ["AWS_ROLE_ARN"]
         raise AwsError(f"sts:AssumeRoleWithWebIdentity for {role} failed: {code}")
-    access_key, secret_key = field("AccessKeyId"), field("SecretAccessKey")
+    return sts_credentials(text, "AssumeRoleWithWebIdentity")
+
+
+def xml_field(text: str, name: str) -> str | None:
+    """The text of the first ``<name>`` element of an STS answer (entities decoded)."""
+    found = re.search(rf"<{name}>([^<]*)</{name}>", text)
+    if found is None:
+        return None
+    value = found.group(1)
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
+        value = value.replace(entity, char)
+    return value.replace("&amp;", "&")
+
+
+def sts_credentials(text: str, action: str) -> Credentials:
+    """The temporary credentials of an STS answer to ``action``."""
+    access_key, secret_key = xml_field(text, "AccessKeyId"), xml_field(text, "SecretAccessKey")
     if not access_key or not secret_key:
-        raise AwsError("STS answered AssumeRoleWithWebIdentity without credentials")
-    return Credentials(access_key, secret_key, field("SessionToken"), _epoch(field("Expiration")))
+        raise AwsError(f"STS answered {action} without credentials")
+    return Credentials(
+        access_key,
+        secret_key,
+        xml_field(text, "SessionToken"),
+        _epoch(xml_field(text, "Expiration")),
+    )

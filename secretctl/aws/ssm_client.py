@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from secretctl.aws.credentials import Credentials, resolve_credentials
@@ -24,6 +24,9 @@ from secretctl.aws.retries import backoff_delay, retry_connection
 from secretctl.aws.settings import LeanSettings
 from secretctl.aws.sigv4 import sign
 from secretctl.aws.timeouts import Timeouts
+
+if TYPE_CHECKING:  # a side's role (diff, copy): never on the container-start path
+    from secretctl.aws.place import Role
 
 
 def _error_code(data: bytes, status: int) -> tuple[str, str]:
@@ -61,14 +64,20 @@ def _boto3_style(action: str) -> Any:
 class LeanSsmClient:
     """Calls SSM actions (``call("GetParameter", {...})``); thread-safe, one connection per
     thread, credentials resolved once on first use. The boto3-named methods that the store uses
-    (``get_parameter(**params)`` ...) answer in boto3's shapes."""
+    (``get_parameter(**params)`` ...) answer in boto3's shapes. With a ``role``, requests are
+    made with that role's credentials (sts:AssumeRole with the current ones: ``aws.sts``)."""
 
     def __init__(
-        self, settings: LeanSettings, retries: int, timeouts: Timeouts | None = None
+        self,
+        settings: LeanSettings,
+        retries: int,
+        timeouts: Timeouts | None = None,
+        role: Role | None = None,
     ) -> None:
         self.settings = settings
         self.retries = retries
         self.timeouts = timeouts or Timeouts()
+        self.role = role
         parts = urlsplit(settings.ssm_endpoint)
         self.host = parts.netloc
         self.path = parts.path or "/"
@@ -81,8 +90,21 @@ class LeanSsmClient:
         long import can outlive them)."""
         with self._lock:
             if self._credentials is None or self._credentials.expiring(time.time()):
-                self._credentials = resolve_credentials(os.environ, self.settings.sts_endpoint)
+                credentials = resolve_credentials(os.environ, self.settings.sts_endpoint)
+                if self.role is not None:
+                    from secretctl.aws.sts import assume_role
+
+                    credentials = assume_role(self.settings, credentials, self.role, self.timeouts)
+                self._credentials = credentials
             return self._credentials
+
+    def caller_account(self) -> str:
+        """The account these credentials act in: the role's, else sts:GetCallerIdentity."""
+        if self.role is not None:
+            return self.role.account
+        from secretctl.aws.sts import caller_account
+
+        return caller_account(self.settings, self.credentials(), self.timeouts)
 
     def _send(self, action: str, body: bytes) -> tuple[int, bytes]:
         """One attempt, within the per-attempt timeouts and what is left of the deadline."""
@@ -164,3 +186,4 @@ class LeanSsmClient:
     describe_parameters = _boto3_style("DescribeParameters")
     put_parameter = _boto3_style("PutParameter")
     delete_parameter = _boto3_style("DeleteParameter")
+    delete_parameters = _boto3_style("DeleteParameters")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from secretctl.errors import UsageError
+from secretctl.errors import SecretctlError, UsageError
 from secretctl.global_options import GlobalOptions
 from secretctl.store.base import Store
+
+if TYPE_CHECKING:
+    from secretctl.aws.place import Role
+    from secretctl.sides import Side
 
 PRESERVE_CASE_VARIABLE = "SECRETCTL_PRESERVE_CASE"
 
@@ -56,3 +63,88 @@ def get_store(ctx: click.Context) -> Store:
 
 def warn(message: str) -> None:
     click.echo(message, err=True)
+
+
+def on_terminal() -> bool:
+    """Whether secretctl can ask the user (stdin is a terminal)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def require_yes(yes: bool, what: str) -> None:
+    """Off a terminal, a command that deletes needs ``--yes``: checked before any request."""
+    if not yes and not on_terminal():
+        raise UsageError(f"{what} asks for confirmation on a terminal; pass --yes in scripts")
+
+
+def confirmed(question: str) -> None:
+    """Ask a yes/no question on the terminal; anything but yes ends the command."""
+    if not click.confirm(question, default=False, err=True):
+        raise SecretctlError("not confirmed: nothing was changed")
+
+
+def side_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where SRC and DST are (diff, copy): the current account and region unless told."""
+    options = []
+    for side, label in (("from", "SRC"), ("to", "DST")):
+        options += [
+            click.option(f"--{side}-profile", metavar="PROFILE", help=f"{label}'s AWS profile."),
+            click.option(
+                f"--{side}-role",
+                metavar="ROLE_ARN",
+                help=f"A role to assume for {label}, with the current credentials (or "
+                f"--{side}-profile's): e.g. the platform's writer role of another account.",
+            ),
+            click.option(
+                f"--{side}-region",
+                metavar="REGION",
+                help=f"{label}'s region (default: its profile's region, else the current one).",
+            ),
+        ]
+    options.append(
+        click.option(
+            "--mfa-serial",
+            metavar="ARN",
+            help="The MFA device the role needs: secretctl asks for a code before assuming it.",
+        )
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[Side, Side]:
+    """The two sides the options name, checked before any request."""
+    from secretctl.aws.place import Role, check_role_arn
+    from secretctl.sides import Side, check_region
+
+    serial = options.pop("mfa_serial")
+    built = []
+    for side, label, service in (("from", "SRC", source), ("to", "DST", destination)):
+        arn = options.pop(f"{side}_role")
+        role = None
+        if arn is not None:
+            role = Role(check_role_arn(arn, f"--{side}-role"), f"--{side}-role", serial)
+        region = options.pop(f"{side}_region")
+        built.append(
+            Side(label, service, options.pop(f"{side}_profile"), role, check_region(region))
+        )
+    if serial and not any(s.role for s in built):
+        raise UsageError("--mfa-serial is for the role of --from-role or --to-role; name one")
+    return built[0], built[1]
+
+
+def ask_mfa_code(role: Role) -> str:
+    """The MFA code for assuming ``role``: asked on the terminal, else one line of stdin."""
+    import re
+    import sys
+
+    prompt = f"MFA code for {role.mfa_serial} (to assume {role.arn})"
+    if on_terminal():
+        code = str(click.prompt(prompt, err=True)).strip()
+    else:
+        code = sys.stdin.readline().strip()
+    if not re.fullmatch(r"\d{6}", code):
+        raise UsageError(f"{prompt}: expected the 6 digits the device shows")
+    return code

@@ -65,6 +65,9 @@ class Store(SecretReader, Protocol):
     def delete(self, name: str) -> bool:
         """Delete every version; False when the secret did not exist."""
 
+    def delete_batch(self, names: list[str]) -> list[str]:
+        """Delete up to 10 secrets in one request; returns the names that did not exist."""
+
     def list(self, service: str) -> list[SecretMeta]:
         """Metadata of every secret directly under a service (values not included)."""
 

@@ -24,6 +24,7 @@ from secretctl.aws.errors import (
     no_connection_within,
     past_deadline,
 )
+from secretctl.aws.place import Place, Role
 from secretctl.aws.retries import backoff_delay, retry_connection
 from secretctl.aws.timeouts import Timeouts
 from secretctl.errors import AwsError
@@ -150,12 +151,74 @@ class _DeadlineClient:
         return call
 
 
-def make_client(
-    retries: int, timeouts: Timeouts | None = None, retry_mode: str = "adaptive"
-) -> Any:
-    """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL), with
-    botocore's ``retry_mode`` (standard or adaptive) for throttling."""
+def make_session(place: Place | None = None, timeouts: Timeouts | None = None) -> Any:
+    """A boto3 session from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL);
+    for a ``place``, in its region, with its profile, as its role (sts:AssumeRole now)."""
     import boto3
+
+    place = place or Place()
+    with aws_call("CreateClient", "the SSM endpoint"):
+        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
+        # read first) takes precedence here too
+        region = place.region or os.environ.get("AWS_REGION") or None
+        session = boto3.session.Session(profile_name=place.profile, region_name=region)
+        if not session.region_name:
+            raise AwsError(NO_REGION)
+        if place.role is not None:
+            session = _as_role(session, place.role, timeouts or Timeouts())
+    return session
+
+
+def _as_role(session: Any, role: Role, timeouts: Timeouts) -> Any:
+    """A session with ``role``'s credentials, assumed with ``session``'s."""
+    import boto3
+    import botocore.exceptions as bx
+    from botocore.config import Config
+
+    from secretctl.aws.sts import answer_reason, role_refused, session_name
+
+    config = Config(
+        connect_timeout=timeouts.connect, read_timeout=timeouts.read, retries={"max_attempts": 1}
+    )
+    args = {"RoleArn": role.arn, "RoleSessionName": session_name()}
+    if role.mfa_serial:
+        args.update(SerialNumber=role.mfa_serial, TokenCode=role.mfa_code or "")
+    try:
+        out = session.client("sts", config=config).assume_role(**args)["Credentials"]
+    except bx.ClientError as err:
+        error = err.response.get("Error", {})
+        message = " ".join(str(error.get("Message", "")).split())
+        raise role_refused(role, answer_reason(str(error.get("Code", "")), message)) from None
+    except bx.BotoCoreError as err:
+        failure = connection_failure(err, timeouts)
+        if failure is None:
+            raise
+        host = urlsplit(str(getattr(err, "kwargs", {}).get("endpoint_url", "?"))).netloc
+        raise role_refused(role, f"the STS endpoint {host} {failure[0]}") from None
+    return boto3.session.Session(
+        aws_access_key_id=out["AccessKeyId"],
+        aws_secret_access_key=out["SecretAccessKey"],
+        aws_session_token=out["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
+def caller_account(session: Any, place: Place | None = None) -> str:
+    """The account the session acts in: its role's, else sts:GetCallerIdentity."""
+    if place is not None and place.role is not None:
+        return place.role.account
+    with aws_call("GetCallerIdentity", "the caller"):
+        return str(session.client("sts").get_caller_identity()["Account"])
+
+
+def make_client(
+    retries: int,
+    timeouts: Timeouts | None = None,
+    retry_mode: str = "adaptive",
+    session: Any = None,
+) -> Any:
+    """An SSM client of ``session`` (default: ``make_session()``), with botocore's
+    ``retry_mode`` (standard or adaptive) for throttling."""
     from botocore.config import Config
 
     from secretctl import __version__
@@ -168,12 +231,8 @@ def make_client(
         read_timeout=min(timeouts.read, total),
         user_agent_extra=f"secretctl/{__version__}",
     )
+    session = session or make_session(timeouts=timeouts)
     with aws_call("CreateClient", "the SSM endpoint"):
-        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
-        # read first) takes precedence here too
-        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
-        if not session.region_name:
-            raise AwsError(NO_REGION)
         client = session.client("ssm", config=config)
     client.meta.events.register_first("needs-retry.ssm", _RetryPolicy(retries, timeouts))
     return client if timeouts.deadline is None else _DeadlineClient(client, timeouts)

@@ -9,18 +9,21 @@ same calls and answers with the same shapes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from secretctl.errors import AwsError
 from secretctl.naming import is_secret_name, service_path
 
 if TYPE_CHECKING:  # the records load with the commands that return them, not on exec's path
+    from secretctl.aws.place import Place
     from secretctl.store.base import Change, Current, SecretMeta
 from secretctl.store.ssm_errors import aws_call, error_code
 
 PAGE_SIZE_BY_PATH = 10  # the most GetParametersByPath returns per page
 PAGE_SIZE_DESCRIBE = 50  # the most DescribeParameters and GetParameterHistory return
 NAMES_PER_FILTER = 50  # the most values one DescribeParameters Name filter takes
+DELETE_BATCH = 10  # the most names one DeleteParameters takes
 DEFAULT_RETRIES = 10  # retries after the first attempt, as chamber's default
 
 
@@ -57,11 +60,13 @@ def _meta(param: Mapping[str, Any], value: str | None = None) -> SecretMeta:
 
 
 class SsmStore:
-    """Secrets in SSM Parameter Store through one client (either kind is thread-safe)."""
+    """Secrets in SSM Parameter Store through one client (either kind is thread-safe), in one
+    account and region."""
 
-    def __init__(self, client: Any, kms_key: str) -> None:
+    def __init__(self, client: Any, kms_key: str, account: Callable[[], str] | None = None) -> None:
         self.client = client
         self.kms_key = kms_key
+        self._account = account
 
     @classmethod
     def from_environment(
@@ -71,27 +76,41 @@ class SsmStore:
         *,
         retry_mode: str | None = None,
         kms_key_alias: str | None = None,
+        place: Place | None = None,
     ) -> SsmStore:
         """The store over the lean AWS path where it serves this environment exactly as boto3
         would (``aws.settings``), else over a boto3 client. ``timeout`` (else
         SECRETCTL_TIMEOUT) bounds the whole command, from now. A ``retry_mode`` (botocore's
-        standard or adaptive) is botocore's to implement: it goes through boto3."""
+        standard or adaptive) is botocore's to implement: it goes through boto3. A ``place``
+        (a side of diff or copy) sets the region, profile and role."""
         from secretctl.aws.settings import lean_settings
         from secretctl.aws.timeouts import Timeouts
         from secretctl.kms import resolve_kms_key
 
         attempts = retries if retries is not None else retries_from_env(os.environ)
         timeouts = Timeouts.from_environ(os.environ, timeout)
-        settings = None if retry_mode else lean_settings(os.environ)
+        environ = place.environ(os.environ) if place else os.environ
+        settings = None if retry_mode else lean_settings(environ)
+        role = place.role if place else None
         if settings is None:
-            from secretctl.store.boto3_client import make_client
+            from secretctl.store.boto3_client import caller_account, make_client, make_session
 
-            client = make_client(attempts, timeouts, retry_mode or "adaptive")
+            session = make_session(place, timeouts)
+            client = make_client(attempts, timeouts, retry_mode or "adaptive", session)
+            account = lambda: caller_account(session, place)  # noqa: E731
         else:
             from secretctl.aws.ssm_client import LeanSsmClient
 
-            client = LeanSsmClient(settings, attempts, timeouts)
-        return cls(client, resolve_kms_key(os.environ, kms_key_alias))
+            client = LeanSsmClient(settings, attempts, timeouts, role)
+            account = client.caller_account
+        return cls(client, resolve_kms_key(os.environ, kms_key_alias), account)
+
+    def account(self) -> str:
+        """The account this store acts in (a role's from its ARN, else one
+        sts:GetCallerIdentity)."""
+        if self._account is None:
+            raise AwsError("the store's account is not known")
+        return self._account()
 
     def _not_found(self, err: Exception) -> bool:
         return error_code(err) in {"ParameterNotFound", "ParameterVersionNotFound"}
@@ -158,6 +177,14 @@ class SsmStore:
                     return False
                 raise
         return True
+
+    def delete_batch(self, names: list[str]) -> list[str]:
+        """One DeleteParameters of at most DELETE_BATCH names; returns those SSM did not find
+        (already gone)."""
+        target = names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "")
+        with aws_call("DeleteParameters", target):
+            out = self.client.delete_parameters(Names=names)
+        return [str(n) for n in out.get("InvalidParameters", [])]
 
     def list(self, service: str) -> list[SecretMeta]:
         """Pages of DescribeParameters on the service's path, one level deep."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from secretctl.cmd.common import (
+    ask_mfa_code,
+    confirmed,
+    global_options,
+    preserve_case_option,
+    require_yes,
+    side_options,
+    sides_from,
+    warn,
+)
+
+
+@click.command("copy")
+@click.argument("source", metavar="SRC")
+@click.argument("destination", metavar="DST")
+@click.argument("keys", nargs=-1, metavar="[KEY]...")
+@click.option("--dry-run", is_flag=True, help="Print the plan (keys, never values); write nothing.")
+@click.option("--no-overwrite", is_flag=True, help="Leave keys that already exist in DST alone.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete DST's keys that SRC does not have (asks on a terminal; --yes in scripts).",
+)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before --prune deletes.")
+@side_options
+@preserve_case_option
+@click.pass_context
+def copy_cmd(
+    ctx: click.Context,
+    source: str,
+    destination: str,
+    keys: tuple[str, ...],
+    dry_run: bool,
+    no_overwrite: bool,
+    prune: bool,
+    yes: bool,
+    preserve_case: bool,
+    **options: Any,
+) -> None:
+    """Write DST's keys from SRC (every key, or the KEYs named): new and changed keys only;
+    unchanged keys get no new version. Prints how many were added, changed, unchanged and
+    deleted. Either side can be in another account or region (--from-*/--to-* options)."""
+    from secretctl import across
+    from secretctl.sides import open_stores
+
+    across.check_copy_keys(list(keys), preserve_case=preserve_case, prune=prune)
+    if prune and not dry_run:
+        require_yes(yes, "copy --prune")
+    src, dst = sides_from(source, destination, options)
+    src_store, dst_store = open_stores(
+        global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
+    )
+    pair = across.read_pair(
+        src_store,
+        dst_store,
+        source,
+        destination,
+        preserve_case=preserve_case,
+        destination_as_written=True,
+    )
+    plan = across.plan(
+        pair, keys, no_overwrite=no_overwrite, prune=prune, preserve_case=preserve_case
+    )
+    if dry_run:
+        for line in plan.lines():
+            click.echo(line)
+        click.echo(
+            f"dry run: would add {len(plan.add)}, change {len(plan.change)}, delete "
+            f"{len(plan.delete)}; {len(plan.unchanged)} unchanged"
+            + (f", {len(plan.kept)} kept (--no-overwrite)" if plan.kept else "")
+        )
+        return
+    if plan.delete and not yes:
+        warn(f"--prune deletes from DST {pair.destination}: {', '.join(plan.delete)}")
+        confirmed(f"Delete these {len(plan.delete)} keys of DST {pair.destination}?")
+    result = across.apply(dst_store, pair, plan)
+    for race in result.races:
+        warn(race)
+    click.echo(result.summary())
