@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass
@@ -61,6 +61,25 @@ def _error_body(code: str, message: str) -> bytes:
     return json.dumps({"__type": code, "message": message}).encode()
 
 
+def _operation(target: str, body: bytes) -> str | None:
+    """The AWS action of a request: the JSON protocols' X-Amz-Target (SSM), else the query
+    protocol's Action (STS)."""
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if body.startswith(b"Action="):
+        return body.split(b"&", 1)[0][len(b"Action=") :].decode("ascii", "replace")
+    return None
+
+
+def _query_error_body(code: str, message: str) -> bytes:
+    """An error answer of the query protocol (STS), as AWS words it."""
+    return (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    ).encode()
+
+
 class CountingProxy:
     """Counts requests (``counts``) and throttled answers (``throttled``) per operation."""
 
@@ -69,6 +88,7 @@ class CountingProxy:
         self.settings = settings or ProxySettings()
         self.counts: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.queries: list[dict[str, str]] = []  # query-protocol (STS) requests' parameters
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests being served at once
         self.lock = threading.Lock()
@@ -82,6 +102,7 @@ class CountingProxy:
         with self.lock:
             self.counts.clear()
             self.throttled.clear()
+            self.queries.clear()
             self.max_in_flight = 0
 
     def total(self) -> int:
@@ -137,10 +158,13 @@ class CountingProxy:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                target = self.headers.get("X-Amz-Target", "")
-                operation = target.rsplit(".", 1)[-1] if target else self.command + " " + self.path
+                operation = _operation(self.headers.get("X-Amz-Target", ""), body) or (
+                    self.command + " " + self.path
+                )
                 with proxy.lock:
                     proxy.counts[operation] += 1
+                    if body.startswith(b"Action="):  # STS: no secret values in these
+                        proxy.queries.append(dict(parse_qsl(body.decode("utf-8", "replace"))))
                 if proxy.settings.latency:
                     time.sleep(proxy.settings.latency)
                 bucket = proxy.buckets.get(operation)
@@ -187,11 +211,15 @@ class CountingProxy:
                 self.wfile.flush()
 
             def _reply_error(self, status: int, code: str, message: str) -> None:
-                payload = _error_body(code, message)
-                headers = [
-                    ("Content-Type", "application/x-amz-json-1.1"),
-                    ("x-amzn-ErrorType", code),
-                ]
+                if self.headers.get("X-Amz-Target"):
+                    payload = _error_body(code, message)
+                    headers = [
+                        ("Content-Type", "application/x-amz-json-1.1"),
+                        ("x-amzn-ErrorType", code),
+                    ]
+                else:
+                    payload = _query_error_body(code, message)
+                    headers = [("Content-Type", "text/xml")]
                 self._reply(status, headers, payload)
 
             def _reset(self) -> None:
@@ -211,6 +239,8 @@ class CountingProxy:
                 kind = fault.kind
                 if kind == "throttle":
                     self._reply_error(400, "ThrottlingException", "Rate exceeded")
+                elif kind == "deny":
+                    self._reply_error(403, "AccessDenied", fault.message)
                 elif kind == "status":
                     code = "ServiceUnavailable" if fault.status == 503 else "InternalServerError"
                     self._reply_error(fault.status, code, "injected fault")
@@ -242,6 +272,8 @@ KINDS = {
     "status": "answered HTTP 500 InternalServerError or 503 ServiceUnavailable, not forwarded",
     "truncate": "forwarded (applied); the answer's body is cut in half and the connection closed",
     "throttle": "answered HTTP 400 ThrottlingException, not forwarded",
+    "deny": "answered HTTP 403 AccessDenied with ``message``, not forwarded (IAM refusals that "
+    "moto does not make, such as a role whose trust policy does not allow the caller)",
 }
 _FORWARDING = {"reset", "truncate"}
 
@@ -256,6 +288,7 @@ class Fault:
     after: int = 0
     count: int | None = None
     status: int = 500
+    message: str = "injected fault"  # the AWS message of a "deny"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

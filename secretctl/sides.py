@@ -134,7 +134,7 @@ def open_stores(
     ask_code: Callable[[Role], str] | None = None,
 ) -> tuple[SsmStore, SsmStore]:
     """Each side's store, checked to be two different places. ``ask_code`` is asked for the MFA
-    code of each role with an MFA serial, before any request."""
+    code of each role with an MFA serial, before that role is assumed."""
     from secretctl.global_options import open_store
 
     services = [normalize_service(s.service, preserve_case) for s in (src, dst)]
@@ -142,21 +142,24 @@ def open_stores(
     compare = services[0] == services[1] and places[0].region == places[1].region
     if compare and len({(p.profile, p.role.arn if p.role else None) for p in places}) == 1:
         raise _same_place_error(services[0], places[0].region, known_account(places[0]))
-    if ask_code is not None:
-        places = [
-            p._replace(role=p.role._replace(mfa_code=ask_code(p.role)))
-            if p.role is not None and p.role.mfa_serial
-            else p
-            for p in places
-        ]
     labels = (src.label, dst.label)
-    stores = concurrently(
-        *(lambda at=at: open_store(options, places[at], labels[at]) for at in range(2))
-    )
-    if compare:
+    stores: list[SsmStore | None] = [None, None]
+
+    def store(at: int) -> SsmStore:
+        if stores[at] is None:
+            stores[at] = open_store(options, places[at], labels[at])
+        return stores[at]  # type: ignore[return-value]
+
+    if compare:  # the same service and region: are the accounts the same?
         accounts = concurrently(
-            *(lambda at=at: known_account(places[at]) or stores[at].account() for at in range(2))
+            *(lambda at=at: known_account(places[at]) or store(at).account() for at in range(2))
         )
         if accounts[0] == accounts[1]:
             raise _same_place_error(services[0], places[0].region, accounts[0])
-    return stores[0], stores[1]
+    if ask_code is not None:  # a side whose role has an MFA serial: its code, asked here
+        for at, place in enumerate(places):
+            if place.role is not None and place.role.mfa_serial:
+                role = place.role._replace(mfa_code=ask_code(place.role))
+                places[at] = place._replace(role=role)
+    opened = concurrently(*(lambda at=at: store(at) for at in range(2)))
+    return opened[0], opened[1]

@@ -28,11 +28,11 @@ def seed(ssm: Any, service: str, count: int) -> dict[str, str]:
 def counted(run: Run, proxy: CountingProxy):  # type: ignore[no-untyped-def]
     """Run secretctl through the proxy; return (result, requests per operation)."""
 
-    def _run(*args: str, **kwargs: Any) -> tuple[Any, Counter[str]]:
+    def _run(*args: str, status: int = 0, **kwargs: Any) -> tuple[Any, Counter[str]]:
         proxy.reset_counts()
         kwargs.setdefault("env_extra", {})["AWS_ENDPOINT_URL"] = proxy.url
         result = run(*args, **kwargs)
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == status, result.stderr
         return result, Counter(proxy.counts)
 
     return _run
@@ -115,3 +115,85 @@ def test_services_are_fetched_concurrently(run: Run, moto: Any, ssm: Any) -> Non
         slow.reset_counts()
         run("exec", "a", "--", "true", env_extra={"AWS_ENDPOINT_URL": slow.url})
         assert slow.max_in_flight == 1
+
+
+def test_diff_reads_each_side_once(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "staging", 25)  # 3 pages
+    seed(ssm, "prod", 12)  # 2 pages
+    _, calls = counted("diff", "staging", "prod", status=1)  # status 1: they differ
+    assert calls == {"GetParametersByPath": 5}
+    _, calls = counted("diff", "staging", "prod", "--to-region", "eu-west-1", status=1)
+    assert calls == {"GetParametersByPath": 4}  # the other region has no prod: one empty page
+
+
+def test_copy_floor(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    values = seed(ssm, "staging", 25)  # 3 pages
+    for key in list(values)[:10]:  # 10 in prod already, 5 of them different
+        changed = key < "key005"
+        ssm.put_parameter(
+            Name=f"/prod/{key}",
+            Value="old" if changed else values[key],
+            Type="SecureString",
+            Description="1",
+        )
+    result, calls = counted("copy", "staging", "prod")
+    assert result.stdout == "15 added, 5 changed, 5 unchanged, 0 deleted\n"
+    # both sides' pages, the 5 changed keys' counters (one request per 50), a write per key
+    assert calls == {"GetParametersByPath": 3 + 2, "DescribeParameters": 1, "PutParameter": 20}
+    result, calls = counted("copy", "staging", "prod")
+    assert result.stdout == "0 added, 0 changed, 25 unchanged, 0 deleted\n"
+    assert calls == {"GetParametersByPath": 6}
+    _, calls = counted("copy", "staging", "prod", "--dry-run")
+    assert calls == {"GetParametersByPath": 6}
+
+
+def test_copy_into_another_account(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "staging", 3)
+    role = "arn:aws:iam::222222222222:role/secrets-writer"
+    _, calls = counted("copy", "staging", "prod", "--to-role", role)
+    assert calls == {"AssumeRole": 1, "GetParametersByPath": 2, "PutParameter": 3}
+    _, calls = counted("copy", "staging", "staging", "--to-role", role)
+    # the same service and region: one GetCallerIdentity for our account (the role's account
+    # is in its ARN)
+    assert calls == {
+        "GetCallerIdentity": 1,
+        "AssumeRole": 1,
+        "GetParametersByPath": 2,
+        "PutParameter": 3,
+    }
+
+
+def test_rollback_floor(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    for version in range(1, 4):
+        ssm.put_parameter(
+            Name="/svc/k",
+            Value=f"v{version}",
+            Type="SecureString",
+            Overwrite=True,
+            Description=str(version),
+        )
+    _, calls = counted("rollback", "svc", "k", "--to-version", "1")
+    assert calls == {"GetParameterHistory": 1, "PutParameter": 1}
+    _, calls = counted("rollback", "svc", "k", "--previous")
+    assert calls == {"GetParameterHistory": 1, "PutParameter": 1}
+
+
+def test_delete_all_floor(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "svc", 21)
+    result, calls = counted("delete", "svc", "--all", "--yes")
+    assert result.stdout == "21 deleted from svc\n"
+    # moto answers DescribeParameters 10 a page (AWS: up to 50); DeleteParameters 10 a batch
+    assert calls == {"DescribeParameters": 3, "DeleteParameters": 3}
+
+
+def test_both_sides_are_read_at_once(run: Run, moto: Any, ssm: Any) -> None:
+    """With latency on every request, SRC's and DST's first pages are in flight together."""
+    from devtools.proxy import ProxySettings, counting_proxy
+
+    seed(ssm, "a", 3)
+    seed(ssm, "b", 3)
+    with counting_proxy(moto.url, ProxySettings(latency=0.5)) as slow:
+        result = run("diff", "a", "b", env_extra={"AWS_ENDPOINT_URL": slow.url})
+        assert result.returncode == 0, result.stderr  # the same keys and values
+        assert slow.counts == {"GetParametersByPath": 2}
+        assert slow.max_in_flight == 2
