@@ -57,8 +57,8 @@ def _delete_all(ctx: click.Context, service: str, yes: bool, preserve_case: bool
     if not keys:
         warn(f"nothing to delete: service {service!r} has no secrets (looked under /{found}/)")
         return
-    warn(f"{len(keys)} secrets of {found}: {', '.join(keys)}")
     if not yes and on_terminal():
+        warn(f"{len(keys)} secrets of {found}: {', '.join(keys)}")
         typed = click.prompt(
             f"Type the service name ({found}) to delete them all", default="", err=True
         )

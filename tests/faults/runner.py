@@ -57,6 +57,8 @@ class CaseResult:
     injected: Counter[tuple[str, str]] = field(default_factory=Counter)
     puts_answered: int = 0  # PutParameter answered in full (200) during the faulted run
     puts_applied_unanswered: int = 0  # faulted PutParameter that the server applied anyway
+    deletes_answered: int = 0  # DeleteParameters (batches) answered in full (200)
+    deletes_applied_unanswered: int = 0  # faulted batches that the server applied anyway
     export_after_fault: str | None = None
     export_after_rerun: str | None = None
 
@@ -77,11 +79,16 @@ def ssm_client(moto: MotoServer) -> Any:
     )
 
 
-def seed(ssm: Any, service: str) -> None:
-    for key, value in SEEDED.items():
+def seed(ssm: Any, service: str, values: dict[str, str] = SEEDED) -> None:
+    for key, value in values.items():
         ssm.put_parameter(
             Name=f"/{service}/{key}", Value=value, Type="SecureString", Description="1"
         )
+
+
+def copy_source(service: str) -> str:
+    """The service copy copies from: IMPORTED, so that copy writes what import writes."""
+    return f"{service}-src"
 
 
 def stored(ssm: Any, service: str) -> Stored:
@@ -114,6 +121,10 @@ def argv(target: Target, service: str, workdir: Path) -> list[str]:
         source = workdir / "import.json"
         source.write_text(json.dumps(IMPORTED))
         return ["import", service, str(source)]
+    if target.name == "copy":
+        return ["copy", copy_source(service), service]
+    if target.name == "delete --all":
+        return ["delete", service, "--all", "--yes"]
     raise AssertionError(f"no arrangement for {target.name}")
 
 
@@ -136,6 +147,8 @@ def run_case(
 ) -> CaseResult:
     """One case; ``ssm`` is a boto3 client on moto (to arrange and inspect)."""
     seed(ssm, service)
+    if target.name == "copy":
+        seed(ssm, copy_source(service), IMPORTED)
     export_file = workdir / "out.json"
     export_file.write_text(EXPORT_BEFORE)
     args = argv(target, service, workdir)
@@ -150,6 +163,8 @@ def run_case(
         injected = Counter(injector.injected)
         puts_answered = injector.completed[("PutParameter", 200)]
         applied = injector.forwarded_faults("PutParameter")
+        deletes_answered = injector.completed[("DeleteParameters", 200)]
+        deletes_applied = injector.forwarded_faults("DeleteParameters")
     after_fault = stored(ssm, service)
     export_after_fault = export_file.read_text()
     second = run(args, env)
@@ -164,24 +179,48 @@ def run_case(
         injected=injected,
         puts_answered=puts_answered,
         puts_applied_unanswered=applied,
+        deletes_answered=deletes_answered,
+        deletes_applied_unanswered=deletes_applied,
         export_after_fault=export_after_fault,
         export_after_rerun=export_file.read_text(),
     )
 
 
 _COUNTS = re.compile(
-    r"import incomplete: (?P<written>\d+) written, (?P<unchanged>\d+) unchanged, "
+    r"(?:import|copy) incomplete: (?P<written>\d+) written(?: \(\d+ added, \d+ changed\))?, "
+    r"(?P<unchanged>\d+) unchanged, "
     r"(?P<unknown>\d+) unknown \(sent, no answer: may be stored\), (?P<failed>\d+) failed"
     r"(?:, (?P<not_attempted>\d+) not attempted)?"
 )
 
 
 def import_counts(stderr: str) -> dict[str, int] | None:
-    """The counts an incomplete import reported, or None when it stopped before writing."""
+    """The counts an incomplete import or copy reported, or None when it stopped before
+    writing."""
     found = _COUNTS.search(stderr)
     if found is None:
         return None
     return {k: int(v or 0) for k, v in found.groupdict().items()}
+
+
+_DELETES = re.compile(
+    r"delete --all incomplete: (?P<deleted>\d+) deleted, (?P<remain>\d+) remain"
+    r"(?:: (?P<keys>[^;]+))?(?:; (?P<unknown>\d+) may or may not be deleted "
+    r"\(sent, no answer\): (?P<unknown_keys>[^;]+))?"
+)
+
+
+def delete_report(stderr: str) -> tuple[int, list[str], list[str]] | None:
+    """What an incomplete delete --all reported: deleted, the keys that remain, the keys that
+    may or may not be deleted; None when it stopped before deleting."""
+    found = _DELETES.search(stderr)
+    if found is None:
+        return None
+
+    def keys(text: str | None) -> list[str]:
+        return text.split(", ") if text else []
+
+    return int(found["deleted"]), keys(found["keys"]), keys(found["unknown_keys"])
 
 
 def outcome(result: CaseResult) -> str:
@@ -189,6 +228,10 @@ def outcome(result: CaseResult) -> str:
     first = result.first
     if first.returncode == 0:
         return "success"
+    deletes = delete_report(first.stderr)
+    if deletes is not None:
+        deleted, remain, unknown = deletes
+        return f"error: {deleted} deleted, {len(remain)} remain, {len(unknown)} unknown"
     counts = import_counts(first.stderr)
     if counts is not None:
         return (

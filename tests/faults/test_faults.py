@@ -7,6 +7,7 @@ with no duplicate versions."""
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.faults.runner import (
     WRITE_KEY,
     WRITE_VALUE,
     CaseResult,
+    delete_report,
     import_counts,
     run_case,
     ssm_client,
@@ -107,8 +109,10 @@ def check_faulted_run(result: CaseResult) -> None:
         assert values[WRITE_KEY] == (WRITE_VALUE if applied else SEEDED[WRITE_KEY])
         if applied and not ok:
             assert MAYBE_APPLIED in first.stderr
-    elif target.name == "import":
+    elif target.name in {"import", "copy"}:
         check_import_counts(result)
+    elif target.name == "delete --all":
+        check_delete_report(result)
 
 
 def check_import_counts(result: CaseResult) -> None:
@@ -116,7 +120,7 @@ def check_import_counts(result: CaseResult) -> None:
     first = result.first
     stored = sum(result.after_fault.values.get(k) == v for k, v in TO_IMPORT.items())
     if first.returncode == 0:
-        assert first.stdout == f"{len(TO_IMPORT)} written, 5 unchanged\n"
+        assert first.stdout == written_line(result.target, TO_IMPORT)
         assert stored == len(TO_IMPORT) == result.puts_answered
         return
     counts = import_counts(first.stderr)
@@ -130,6 +134,45 @@ def check_import_counts(result: CaseResult) -> None:
     assert written <= stored <= written + unknown
     assert stored == written + result.puts_applied_unanswered  # exact: the proxy knows
     assert unknown >= result.puts_applied_unanswered
+
+
+def written_line(target: Target, written: dict[str, str]) -> str:
+    """What import or copy prints when it wrote ``written`` (the rest of IMPORTED unchanged)."""
+    unchanged = len(IMPORTED) - len(written)
+    if target.name == "import":
+        return f"{len(written)} written, {unchanged} unchanged\n"
+    changed = sum(key in SEEDED for key in written)
+    return f"{len(written) - changed} added, {changed} changed, {unchanged} unchanged, 0 deleted\n"
+
+
+def check_delete_report(result: CaseResult) -> None:
+    """The keys named as remaining remain; those named unknown remain unless the proxy let their
+    batch through; the rest are gone."""
+    first = result.first
+    remaining = set(result.after_fault.values)
+    if first.returncode == 0:
+        assert first.stdout.startswith(f"{len(SEEDED)} deleted from ")
+        assert remaining == set()
+        return
+    report = delete_report(first.stderr)
+    if report is None:  # stopped before deleting (the listing failed)
+        assert result.deletes_answered == 0 and remaining == set(SEEDED), first.stderr
+        return
+    deleted, remain, unknown = report
+    assert deleted + len(remain) + len(unknown) == len(SEEDED)
+    assert deleted == min(10 * result.deletes_answered, len(SEEDED))
+    gone_anyway = result.deletes_applied_unanswered > 0
+    assert remaining == set(remain) | (set() if gone_anyway else set(unknown))
+    assert len(unknown) == (10 if batch_maybe_applied(result) else 0)
+
+
+def batch_maybe_applied(result: CaseResult) -> bool:
+    """Whether the failed batch was sent and got no answer (it may have been applied)."""
+    return any(
+        kind in {"reset", "truncate", "hang", "refuse"}
+        for (operation, kind), _ in result.injected.items()
+        if operation == "DeleteParameters"
+    )
 
 
 def check_rerun(result: CaseResult) -> None:
@@ -148,13 +191,18 @@ def check_rerun(result: CaseResult) -> None:
     elif target.name == "write":
         assert after.values[WRITE_KEY] == WRITE_VALUE
         expected_versions[WRITE_KEY] = ["1", "2"]
-    elif target.name == "import":
-        already = sum(result.after_fault.values.get(k) == v for k, v in TO_IMPORT.items())
-        left = len(TO_IMPORT) - already
-        assert second.stdout == f"{left} written, {len(IMPORTED) - left} unchanged\n"
+    elif target.name in {"import", "copy"}:
+        left = {k: v for k, v in TO_IMPORT.items() if result.after_fault.values.get(k) != v}
+        assert second.stdout == written_line(target, left)
         assert {k: after.values[k] for k in IMPORTED} == IMPORTED
         expected_versions.update({k: ["1", "2"] for k in TO_IMPORT if k in SEEDED})
         expected_versions.update({k: ["1"] for k in TO_IMPORT if k not in SEEDED})
+    elif target.name == "delete --all":
+        remaining = len(result.after_fault.values)
+        done = rf"{remaining} deleted from faults\d+\n" if remaining else ""
+        assert re.fullmatch(done, second.stdout), second.stdout
+        assert after.values == {}
+        expected_versions = {}
     assert after.versions == expected_versions
 
 

@@ -45,7 +45,7 @@ def test_with_yes_in_batches_of_ten(via: Run, proxy: CountingProxy, ssm: Any) ->
     result = via("delete", "api", "--all", "--yes")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "25 deleted from api\n"
-    assert result.stderr == f"25 secrets of api: {', '.join(KEYS)}\n"
+    assert result.stderr == ""  # the keys are listed when secretctl asks
     assert "v-k00" not in result.stdout + result.stderr
     # the keys: pages of DescribeParameters (moto answers 10 a page, AWS 50); then 3 batches
     assert proxy.counts == {"DescribeParameters": 3, "DeleteParameters": 3}
