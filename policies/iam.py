@@ -14,6 +14,7 @@ SERVICE_READ_ACTIONS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParamet
 WRITER_PARAMETER_ACTIONS = (
     "ssm:AddTagsToResource",
     "ssm:DeleteParameter",
+    "ssm:DeleteParameters",  # delete --all, copy --prune: 10 names a request
     "ssm:GetParameter",
     "ssm:GetParameterHistory",
     "ssm:GetParameters",

@@ -159,6 +159,7 @@ def test_writer_policy_scopes_everything_to_its_namespaces() -> None:
     assert _as_set(manage["Action"]) == {
         "ssm:PutParameter",
         "ssm:DeleteParameter",
+        "ssm:DeleteParameters",
         "ssm:GetParameter",
         "ssm:GetParameters",
         "ssm:GetParametersByPath",

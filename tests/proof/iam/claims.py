@@ -24,6 +24,7 @@ SERVICE_FORBIDDEN_SSM = (
 WRITER_SSM = (
     "ssm:PutParameter",
     "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
     "ssm:GetParameter",
     "ssm:GetParameters",
     "ssm:GetParametersByPath",
