@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 
@@ -54,14 +55,21 @@ def unexpected_message(err: BaseException) -> str:
     return f"unexpected error ({type(err).__name__}); run with SECRETCTL_DEBUG=1 for details"
 
 
-def unexpected(err: BaseException, exit_code: int = 1) -> BaseException:
-    """An internal error (a bug) for a command with its own exit statuses (``diff``): the one
-    line without details, or the error itself under SECRETCTL_DEBUG."""
-    if os.environ.get("SECRETCTL_DEBUG"):
-        return err
-    wrapped = SecretctlError(unexpected_message(err))
-    wrapped.exit_code = exit_code
-    return wrapped
+@contextmanager
+def exit_status_on_error(status: int) -> Iterator[None]:
+    """Every error in the block exits with ``status`` (``diff``: 2, as diff and cmp do, since 1
+    means "they differ"); an internal error (a bug) keeps its one line without details."""
+    try:
+        yield
+    except SecretctlError as err:
+        err.exit_code = status
+        raise
+    except Exception as err:
+        if os.environ.get("SECRETCTL_DEBUG") or type(err).__module__.startswith("click"):
+            raise
+        wrapped = SecretctlError(unexpected_message(err))
+        wrapped.exit_code = status
+        raise wrapped from None
 
 
 def run_reporting_errors(action: Callable[[], object]) -> NoReturn:

@@ -14,6 +14,7 @@ from secretctl.store.base import Store
 if TYPE_CHECKING:
     from secretctl.aws.place import Role
     from secretctl.sides import Side
+    from secretctl.store.ssm import SsmStore
 
 PRESERVE_CASE_VARIABLE = "SECRETCTL_PRESERVE_CASE"
 
@@ -133,6 +134,22 @@ def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[
     if serial and not any(s.role for s in built):
         raise UsageError("--mfa-serial is for the role of --from-role or --to-role; name one")
     return built[0], built[1]
+
+
+def open_sides(
+    ctx: click.Context,
+    source: str,
+    destination: str,
+    options: dict[str, Any],
+    preserve_case: bool,
+) -> tuple[SsmStore, SsmStore]:
+    """The stores of SRC and DST (diff, copy), as the side options name them."""
+    from secretctl.sides import open_stores
+
+    src, dst = sides_from(source, destination, options)
+    return open_stores(
+        global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
+    )
 
 
 def ask_mfa_code(role: Role) -> str:

@@ -5,13 +5,11 @@ from typing import Any
 import click
 
 from secretctl.cmd.common import (
-    ask_mfa_code,
     confirmed,
-    global_options,
+    open_sides,
     preserve_case_option,
     require_yes,
     side_options,
-    sides_from,
     warn,
 )
 
@@ -47,15 +45,11 @@ def copy_cmd(
     unchanged keys get no new version. Prints how many were added, changed, unchanged and
     deleted. Either side can be in another account or region (--from-*/--to-* options)."""
     from secretctl import across
-    from secretctl.sides import open_stores
 
     across.check_copy_keys(list(keys), preserve_case=preserve_case, prune=prune)
     if prune and not dry_run:
         require_yes(yes, "copy --prune")
-    src, dst = sides_from(source, destination, options)
-    src_store, dst_store = open_stores(
-        global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
-    )
+    src_store, dst_store = open_sides(ctx, source, destination, options, preserve_case)
     pair = across.read_pair(
         src_store,
         dst_store,

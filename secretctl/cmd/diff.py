@@ -4,15 +4,8 @@ from typing import Any
 
 import click
 
-from secretctl.cmd.common import (
-    ask_mfa_code,
-    global_options,
-    json_option,
-    preserve_case_option,
-    side_options,
-    sides_from,
-)
-from secretctl.errors import SecretctlError
+from secretctl.cmd.common import json_option, open_sides, preserve_case_option, side_options
+from secretctl.errors import exit_status_on_error
 
 
 @click.command("diff")
@@ -37,45 +30,19 @@ def diff_cmd(
 
     Exit status 0 when they are equal, 1 when they differ, 2 on any error (as diff and cmp).
     Either side can be in another account or region (--from-*/--to-* options)."""
-    try:
-        differs = _diff(ctx, source, destination, show_values, as_json, preserve_case, options)
-    except SecretctlError as err:
-        err.exit_code = 2
-        raise
-    except (click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
-        raise
-    except Exception as err:
-        from secretctl.errors import unexpected
-
-        raise unexpected(err, exit_code=2) from err
-    if differs:
-        ctx.exit(1)
-
-
-def _diff(
-    ctx: click.Context,
-    source: str,
-    destination: str,
-    show_values: bool,
-    as_json: bool,
-    preserve_case: bool,
-    options: dict[str, Any],
-) -> bool:
     from secretctl.across import diff, read_pair
     from secretctl.diffing import diff_document, diff_lines
     from secretctl.output import to_json
-    from secretctl.sides import open_stores
 
-    src, dst = sides_from(source, destination, options)
-    src_store, dst_store = open_stores(
-        global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
-    )
-    pair = read_pair(src_store, dst_store, source, destination, preserve_case=preserve_case)
-    result = diff(pair)
+    with exit_status_on_error(2):
+        src_store, dst_store = open_sides(ctx, source, destination, options, preserve_case)
+        pair = read_pair(src_store, dst_store, source, destination, preserve_case=preserve_case)
+        result = diff(pair)
+    values = (result, pair.source_values, pair.destination_values, show_values)
     if as_json:
-        document = diff_document(result, pair.source_values, pair.destination_values, show_values)
-        click.echo(to_json({"source": pair.source, "destination": pair.destination, **document}))
+        where = {"source": pair.source, "destination": pair.destination}
+        click.echo(to_json({**where, **diff_document(*values)}))
     else:
-        lines = diff_lines(result, pair.source_values, pair.destination_values, show_values)
-        click.echo("\n".join(lines))
-    return result.differs
+        click.echo("\n".join(diff_lines(*values)))
+    if result.differs:
+        ctx.exit(1)

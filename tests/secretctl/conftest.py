@@ -107,3 +107,16 @@ def run_on_terminal(aws_env: dict[str, str]) -> Run:
         return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
     return _run
+
+
+@pytest.fixture
+def via(run: Run, proxy: CountingProxy) -> Run:
+    """``run`` through the counting proxy (its counts reset first), unless ``env_extra`` names
+    another AWS_ENDPOINT_URL."""
+
+    def _run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+        proxy.reset_counts()
+        kwargs.setdefault("env_extra", {}).setdefault("AWS_ENDPOINT_URL", proxy.url)
+        return run(*args, **kwargs)
+
+    return _run

@@ -80,18 +80,6 @@ def seed(ssm: Any, service: str, values: dict[str, str]) -> None:
 SOURCE = {"db_url": "postgres://src", "api_key": "k-123", "token": "t-1"}
 
 
-@pytest.fixture
-def via(run: Run, proxy: CountingProxy) -> Run:
-    """Run secretctl through the counting proxy (counts reset first)."""
-
-    def _run(*args: str, **kwargs: Any) -> Any:
-        proxy.reset_counts()
-        kwargs.setdefault("env_extra", {}).setdefault("AWS_ENDPOINT_URL", proxy.url)
-        return run(*args, **kwargs)
-
-    return _run
-
-
 def one_error_line(result: Any, status: int, *fragments: str) -> str:
     assert result.returncode == status, (result.returncode, result.stderr)
     lines = result.stderr.splitlines()

@@ -29,16 +29,6 @@ def left(ssm: Any, service: str = "api") -> list[str]:
     return sorted(p["Name"].rsplit("/", 1)[1] for p in found)
 
 
-@pytest.fixture
-def via(run: Run, proxy: CountingProxy) -> Run:
-    def _run(*args: str, **kwargs: Any) -> Any:
-        proxy.reset_counts()
-        kwargs.setdefault("env_extra", {})["AWS_ENDPOINT_URL"] = proxy.url
-        return run(*args, **kwargs)
-
-    return _run
-
-
 def test_with_yes_in_batches_of_ten(via: Run, proxy: CountingProxy, ssm: Any) -> None:
     seed(ssm)
     seed(ssm, "apiary", ["k00"])  # a neighbour that shares the prefix stays

@@ -36,16 +36,6 @@ def current(ssm: Any) -> str:
     return str(ssm.get_parameter(Name=NAME, WithDecryption=True)["Parameter"]["Value"])
 
 
-@pytest.fixture
-def via(run: Run, proxy: CountingProxy) -> Run:
-    def _run(*args: str, **kwargs: Any) -> Any:
-        proxy.reset_counts()
-        kwargs.setdefault("env_extra", {})["AWS_ENDPOINT_URL"] = proxy.url
-        return run(*args, **kwargs)
-
-    return _run
-
-
 def test_across_chamber_and_secretctl_versions(
     via: Run, proxy: CountingProxy, ssm: Any, run: Run
 ) -> None:
