@@ -410,3 +410,26 @@ def test_verbose_names_each_side(via: Run, ssm: Any) -> None:
     assert "secretctl: DST: AWS path:" in result.stderr and "region eu-west-1" in result.stderr
     assert "secretctl: DST: ssm:GetParametersByPath /api/" in result.stderr
     assert "postgres" not in result.stderr
+
+
+@pytest.mark.usefixtures("both_backends")
+def test_on_a_terminal_prune_asks_and_mfa_is_prompted(
+    run_on_terminal: Run, aws_env: dict[str, str], ssm: Any
+) -> None:
+    seed(ssm, "api", SOURCE)
+    seed(ssm, "web", {"old": "x"})
+    declined = run_on_terminal("copy", "api", "web", "--prune", typed="n\n")
+    assert declined.returncode == 1
+    assert "--prune deletes from DST web: old" in declined.stderr
+    assert "Delete these 1 keys of DST web?" in declined.stderr
+    assert "not confirmed: nothing was changed" in declined.stderr
+    assert set(stored(ssm)) == {f"/api/{k}" for k in SOURCE} | {"/web/old"}
+    accepted = run_on_terminal("copy", "api", "web", "--prune", typed="y\n")
+    assert accepted.stdout == "3 added, 0 changed, 0 unchanged, 1 deleted\n", accepted.stderr
+    assert "/web/old" not in stored(ssm)
+    serial = f"arn:aws:iam::{HOME}:mfa/me"
+    mfa = run_on_terminal(
+        "diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", serial, typed="654321\n"
+    )
+    assert mfa.returncode == 1, mfa.stderr
+    assert f"MFA code for {serial} (to assume {role(OTHER)})" in mfa.stderr
