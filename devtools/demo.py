@@ -11,6 +11,7 @@ import textwrap
 
 from devtools.moto_server import moto_server
 
+PROD_WRITER = "arn:aws:iam::222222222222:role/secrets-platform/prod/writers-engineers-role"
 STEPS: list[tuple[list[str], str | None]] = [
     (["write", "demo/api", "db_url", "postgres://api@db.internal/app"], None),
     (["write", "demo/api", "api-key", "-"], "s3cr3t-from-stdin"),
@@ -26,6 +27,11 @@ STEPS: list[tuple[list[str], str | None]] = [
     (["exec", "demo/shared", "demo/api", "--", "printenv", "DB_URL", "LOG_LEVEL"], None),
     (["import", "demo/worker", "-"], '{"queue_url": "https://sqs.internal/q", "threads": 8}'),
     (["find", "db_url"], None),
+    (["rollback", "demo/api", "db_url", "--previous"], None),
+    # another account (moto keeps accounts apart): its writer role, assumed for DST
+    (["copy", "demo/api", "demo/api", "--to-role", PROD_WRITER, "--dry-run"], None),
+    (["copy", "demo/api", "demo/api", "--to-role", PROD_WRITER], None),
+    (["diff", "demo/api", "demo/api", "--to-role", PROD_WRITER], None),
 ]
 
 
