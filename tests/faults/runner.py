@@ -67,15 +67,38 @@ class CaseResult:
         return f"{self.target.name} / {self.row.name} / {self.backend}"
 
 
-def ssm_client(moto: MotoServer) -> Any:
+def account_credentials(moto: MotoServer, account: str) -> dict[str, str]:
+    """Credentials that act in ``account`` (moto: a role assumed there), as environment
+    variables. Each case runs in its own account: moto's SSM listings iterate the account's
+    parameters and fail (HTTP 500) when another case adds or deletes some at the same time."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=moto.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    role = f"arn:aws:iam::{account}:role/fault-case"
+    out = sts.assume_role(RoleArn=role, RoleSessionName="fault-case")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": out["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": out["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": out["SessionToken"],
+    }
+
+
+def ssm_client(moto: MotoServer, credentials: dict[str, str]) -> Any:
     import boto3
 
     return boto3.client(
         "ssm",
         endpoint_url=moto.url,
         region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
     )
 
 
@@ -138,21 +161,23 @@ def run(args: list[str], env: dict[str, str]) -> Run:
 
 def run_case(
     moto: MotoServer,
-    ssm: Any,
+    account: str,
     row: FaultRow,
     target: Target,
     backend: str,
     workdir: Path,
     service: str,
 ) -> CaseResult:
-    """One case; ``ssm`` is a boto3 client on moto (to arrange and inspect)."""
+    """One case, in its own ``account`` (arranged and inspected with a boto3 client)."""
+    credentials = account_credentials(moto, account)
+    ssm = ssm_client(moto, credentials)
     seed(ssm, service)
     if target.name == "copy":
         seed(ssm, copy_source(service), IMPORTED)
     export_file = workdir / "out.json"
     export_file.write_text(EXPORT_BEFORE)
     args = argv(target, service, workdir)
-    env = moto.client_env()
+    env = dict(moto.client_env(), **credentials)
     if backend == "boto3":
         env["SECRETCTL_LEAN"] = "0"
     with fault_injector(moto.url, row.faults(target)) as injector:

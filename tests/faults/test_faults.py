@@ -27,7 +27,6 @@ from tests.faults.runner import (
     delete_report,
     import_counts,
     run_case,
-    ssm_client,
 )
 
 BOUND_SECONDS = 90.0  # no faulted run may take longer (the slowest case needs about 20 s)
@@ -55,13 +54,12 @@ def fault_results(
         if getattr(item, "originalname", "") == "test_fault"
     ]
     order = sorted(range(len(selected)), key=lambda i: not selected[i][0].slow)
-    ssm = ssm_client(moto)
     with ThreadPoolExecutor(max_workers=CONCURRENT_CASES) as pool:
         futures = {
             case_id(*case): pool.submit(
                 run_case,
                 moto,
-                ssm,
+                f"{100000000000 + number:012d}",  # an account per case
                 *case,
                 tmp_path_factory.mktemp("fault"),
                 f"faults{number}",
