@@ -39,6 +39,8 @@ from policies.iam import SSO_ROLE_PATH, sso_role_arn_patterns
 from policies.matching import arn_like
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+#: Who a reader permission set's users may assume, in a check's words.
+AUDIT_READER = "the audit-reader role"
 #: CloudTrail: 5 trails per region and account, not adjustable; a multi-region trail counts
 #: in every region (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
 #: WhatIsCloudTrail-Limits.html).
@@ -186,10 +188,11 @@ def check_principal(arn: str, where: str, caller_account: str, clients: Clients)
 
 
 def check_permission_set(
-    permission_set: str, writers: list[str], ctx: AwsContext, sso_roles: list[str]
+    permission_set: str, users: list[str], ctx: AwsContext, sso_roles: list[str]
 ) -> Check:
     """The permission set is provisioned to this account: a role of its own under the
-    Identity Center path that the writer trust matches (the same patterns)."""
+    Identity Center path that the trust of the roles it may assume (``users``: "writer ci",
+    "the audit-reader role") matches (the same patterns)."""
     name = f"SSO permission set {permission_set}"
     matches, longer_name = sso_role_arn_patterns(ctx, permission_set)
     roles = [
@@ -199,14 +202,32 @@ def check_permission_set(
     ]
     if roles:
         return Check(name, PASS, f"provisioned to {ctx.account} as {roles[0].rsplit('/', 1)[1]}")
+    keys = " or ".join(
+        dict.fromkeys(
+            "audit.readerSsoPermissionSets" if user == AUDIT_READER else "ssoPermissionSets"
+            for user in users
+        )
+    )
     return Check(
         name,
         FAIL,
         f"no IAM Identity Center role of it in account {ctx.account}: no one can assume "
-        f"writer {', '.join(writers)}",
-        "assign the permission set to this account in IAM Identity Center (or correct its "
-        "name in ssoPermissionSets)",
+        f"{', '.join(users)}",
+        f"assign the permission set to this account in IAM Identity Center (or correct its "
+        f"name in {keys})",
     )
+
+
+def _permission_set_users(config: PlatformConfig) -> dict[str, list[str]]:
+    """Each permission set the stack trusts, with the roles its users may assume."""
+    users: dict[str, list[str]] = {}
+    for writer in config.writers:
+        for permission_set in writer.sso_permission_sets:
+            users.setdefault(permission_set, []).append(f"writer {writer.name}")
+    if config.audit.enabled:
+        for permission_set in config.audit.reader_sso_permission_sets:
+            users.setdefault(permission_set, []).append(AUDIT_READER)
+    return dict(sorted(users.items()))
 
 
 def _sso_roles(clients: Clients) -> list[str]:
@@ -428,7 +449,7 @@ def run_checks(
     ]
     if config.audit.enabled:
         checks.append(check_deployer(config, caller["Arn"], clients))
-    sets = sorted({ps for w in config.writers for ps in w.sso_permission_sets})
+    sets = _permission_set_users(config)
     if sets:
         try:
             sso_roles = _sso_roles(clients)
@@ -436,13 +457,7 @@ def run_checks(
             checks.append(_denied("SSO permission sets", "iam:ListRoles", error))
         else:
             checks += [
-                check_permission_set(
-                    ps,
-                    [w.name for w in config.writers if ps in w.sso_permission_sets],
-                    ctx,
-                    sso_roles,
-                )
-                for ps in sets
+                check_permission_set(ps, users, ctx, sso_roles) for ps, users in sets.items()
             ]
     checks.append(check_cluster(config, run.region, clients))
     checks.append(check_alias(config, ctx, clients))

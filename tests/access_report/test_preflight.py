@@ -215,6 +215,27 @@ def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -
     assert statuses(result.checks)["KMS alias alias/parameter_store_key"] == FAIL
 
 
+def test_reader_permission_sets_are_checked_like_writers(
+    aws: None, stack_file: StackFile
+) -> None:
+    """audit.readerSsoPermissionSets: a permission set not provisioned to the account leaves
+    the audit-reader role with no one to assume it (`pulumi up` succeeds: the trust is a
+    condition); one shared with a writer names both."""
+    _ready_account()
+    audit = dict(CONFIG["audit"], readerSsoPermissionSets=["SecurityAudit", "BreakGlass"])
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    checks = {c.name: c for c in result.checks}
+    assert checks["SSO permission set SecurityAudit"].status == FAIL
+    assert "no one can assume the audit-reader role" in checks[
+        "SSO permission set SecurityAudit"
+    ].detail
+    assert "readerSsoPermissionSets" in checks["SSO permission set SecurityAudit"].fix
+    assert checks["SSO permission set BreakGlass"].status == PASS
+    _roles(_client("iam"), f"{SSO_PATH}AWSReservedSSO_SecurityAudit_0123456789abcdef")
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    assert statuses(result.checks)["SSO permission set SecurityAudit"] == PASS
+
+
 @pytest.mark.parametrize(("exists", "expected"), [(True, PASS), (False, FAIL)])
 def test_an_existing_cluster_must_exist(
     aws: None, stack_file: StackFile, exists: bool, expected: str
