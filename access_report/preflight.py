@@ -4,9 +4,10 @@
 
 Mocks and `pulumi preview` cannot see the account; this does, with the deployer's own
 credentials and read-only calls only (sts:GetCallerIdentity, iam:GetRole, iam:GetUser,
-iam:ListRoles, ecs:DescribeClusters, kms:ListAliases, kms:GetKeyPolicy, s3:HeadBucket,
-ec2:DescribeRegions, cloudtrail:DescribeTrails). One line per check, PASS, WARN (could not
-be verified from here; does not fail) or FAIL with the fix; exit 1 on any FAIL.
+iam:ListRoles, iam:GetAccountSummary, ecs:DescribeClusters, kms:ListAliases,
+kms:GetKeyPolicy, s3:HeadBucket, ec2:DescribeRegions, cloudtrail:DescribeTrails). One
+line per check, PASS, WARN (could not be verified from here; does not fail) or FAIL with the
+fix; exit 1 on any FAIL.
 
 The program itself runs under mocks for the caller's account (``run_stack_file``), so the
 checks judge exactly the names it would create.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from access_report.harness import (
+    ROLE,
     ProgramRun,
     allowed_accounts,
     load_stack_config,
@@ -37,6 +39,7 @@ from policies.context import AwsContext
 from policies.host_hardening import CLUSTER_STACK_TAG
 from policies.iam import SSO_ROLE_PATH, sso_role_arn_patterns
 from policies.matching import arn_like
+from policies.naming import role_path
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 #: Who a reader permission set's users may assume, in a check's words.
@@ -433,6 +436,35 @@ def check_trails(trail_name: str, ctx: AwsContext, clients: Clients) -> Check:
     )
 
 
+def check_roles_quota(run: ProgramRun, clients: Clients) -> Check:
+    """The account has room for the roles this stack adds: IAM allows 1,000 roles per account
+    unless the quota was raised (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_iam-quotas.html), and a `pulumi up` that runs out stops half way. The stack's
+    roles from an earlier `up` (under its path) are counted already."""
+    name = "IAM roles"
+    planned = len(run.of_type(ROLE))
+    path = role_path(run.stack)
+    iam = clients("iam", "")
+    try:
+        summary = iam.get_account_summary()["SummaryMap"]
+        paginator = iam.get_paginator("list_roles")
+        existing = sum(len(page["Roles"]) for page in paginator.paginate(PathPrefix=path))
+    except Exception as error:  # noqa: BLE001 - botocore's ClientError
+        return _denied(name, "iam:GetAccountSummary and iam:ListRoles", error)
+    roles, quota = summary["Roles"], summary["RolesQuota"]
+    adds = max(planned - existing, 0)
+    detail = f"the account has {roles} of its {quota} roles and this stack adds {adds}"
+    if roles + adds <= quota:
+        return Check(name, PASS, detail)
+    return Check(
+        name,
+        FAIL,
+        detail,
+        "ask for a higher 'Roles per account' quota (Service Quotas, IAM; up to 5,000), or "
+        "deploy fewer services in this account",
+    )
+
+
 def run_checks(
     run: ProgramRun,
     config: PlatformConfig,
@@ -466,6 +498,7 @@ def run_checks(
         for b in run.of_type(BUCKET)
     ]
     checks += [check_trails(t.inputs["name"], ctx, clients) for t in run.of_type(TRAIL)]
+    checks.append(check_roles_quota(run, clients))
     return tuple(c for c in checks if c is not None)
 
 
