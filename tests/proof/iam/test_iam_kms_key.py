@@ -222,6 +222,50 @@ def test_key_admins_manage_without_using(stack: Stack, evaluator: IamEvaluator) 
     assert_rows_hold(evaluator, rows)
 
 
+def test_the_deployer_keeps_control_of_the_key(stack: Stack, evaluator: IamEvaluator) -> None:
+    """KMS refuses CreateKey, and every later PutKeyPolicy, whose policy would not let the
+    calling principal put a key policy again (the lockout safety check:
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html). The deploying
+    role is not under the stack's path and named nowhere in the key policy: the account
+    statement lets it manage the key, and put its policy, whenever its own IAM policy allows
+    it, so the first and every later `pulumi up` pass the check; it still cannot use the key.
+    A deployer whose own policy lacks kms:PutKeyPolicy would be refused the key's creation
+    (docs/platform.md lists it among the deployer's rights)."""
+    deployer = SPEC.deployer_role_arn
+    admin = [_allow_all("*")]
+    least = [
+        _allow_all(
+            "kms:CreateKey", "kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetKeyPolicy",
+            "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion",
+        )
+    ]
+    without = [_allow_all("kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy")]
+    secret = f"/{SPEC.labels[0]}/db_url"
+    rows = [
+        Row(
+            f"the deployer with {policies[0].name} may {action}",
+            stack.kms(deployer, policies, action, None, via=None),
+            "Allowed",
+        )
+        for policies in (admin, least)
+        for action in ("kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetKeyPolicy")
+    ]
+    rows += [
+        Row(
+            f"the deployer with {without[0].name} cannot kms:PutKeyPolicy (so KMS would "
+            "refuse to create the key for it)",
+            stack.kms(deployer, without, "kms:PutKeyPolicy", None, via=None),
+            "ImplicitlyDenied",
+        ),
+        Row(
+            "the deployer with * cannot decrypt a secret via SSM",
+            stack.kms(deployer, admin, "kms:Decrypt", secret),
+            "ExplicitlyDenied",
+        ),
+    ]
+    assert_rows_hold(evaluator, rows)
+
+
 def test_other_accounts_get_nothing(stack: Stack, evaluator: IamEvaluator) -> None:
     """A principal of another account, even with ``kms:*`` on ``*`` in its own policy, cannot
     use or manage the key: the key policy trusts this account only."""
