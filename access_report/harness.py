@@ -29,6 +29,9 @@ from pulumi.runtime.mocks import MockMonitor
 PROJECT = "secrets-platform"
 PROGRAM_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_ACCOUNT = "123456789012"
+#: The mocks name a resource by its logical name where Pulumi, unless told a name, adds "-"
+#: and 7 random characters: this many more in AWS.
+AUTONAME_SUFFIX = 8
 DEFAULT_REGION = "us-east-1"
 
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"

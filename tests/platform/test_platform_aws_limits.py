@@ -12,11 +12,8 @@ from typing import Any
 
 import pytest
 
-from access_report.harness import ProgramRun, RecordedResource, run_program
+from access_report.harness import AUTONAME_SUFFIX, ProgramRun, RecordedResource, run_program
 from tests.platform.aws_stacks import STACK_FILES, stack_run
-
-#: Pulumi names a resource ``<logical name>-<7 random characters>`` unless told its name.
-AUTONAME_SUFFIX = 8
 
 IAM_QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
 EC2_LT = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplateVersion.html"

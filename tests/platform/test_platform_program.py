@@ -13,8 +13,8 @@ import pytest
 
 from access_report import access_report, build_report, run_program, run_stack_file
 from access_report.harness import load_stack_config
-from access_report.report import render_text
 from access_report.model import ASSUME, AUDIT_READER, ECS_TASKS, QUERY, READ, WRITE, access_model
+from access_report.report import render_text
 from components.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
