@@ -138,6 +138,10 @@ def _administrators(stack: Stack) -> dict[str, str]:
         "a role named like the stack's path": (
             f"arn:aws:iam::{acct}:role/{ROLE_PATH.rstrip('/')}-evil/svc-api-role"
         ),
+        # ECS's own `secrets` injection reads with the task execution role, through Parameter
+        # Store, with that role's identity: not a role of the stack (docs/platform.md: tasks
+        # read their secrets with their task role)
+        "an ECS task execution role": f"arn:aws:iam::{acct}:role/ecsTaskExecutionRole",
     }
 
 
