@@ -100,7 +100,7 @@ PATH_RULE = PathRule()
 # Where a refusal names its targets: for SSM every name, path and (tags) parameter resource id
 # of the request, and only when the request has none of them, the resource ARN in
 # errorMessage; for KMS the request's key id, else the ARN in errorMessage, else the first
-# of the event's resources.
+# of the event's resources, else the parameter of its PARAMETER_ARN context.
 DENIED_FIELDS: tuple[tuple[str, str, bool], ...] = (  # (field, what it holds, a list)
     ("name", "parameter", False),
     ("names", "parameter", True),
@@ -323,7 +323,9 @@ def _denied(
     named = {key_id, resource_arn, first_arn} - {None}
     if context is None and not named & scope.key_ids:
         return []
-    target = key_id or resource_arn or first_arn
+    # A refused Parameter Store decrypt often names no key at all (KMS does not tell a caller
+    # it may not use the key which key it is): the secret it was for is then the target.
+    target = key_id or resource_arn or first_arn or context
     if not target:
         return []
     return [

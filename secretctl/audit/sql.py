@@ -278,7 +278,8 @@ def denied_sql(table: str, scope: Scope, window: Window, question: Question) -> 
     keys = _in(sorted(scope.key_ids)) if scope.key_ids else "(NULL)"
     selects.append(
         f"SELECT e.eventid, e.eventtime, e.principal, e.eventsource, e.eventname, e.errorcode, "
-        f"coalesce({key_id}, {resource_arn}, {first_arn}) AS target, "
+        f"coalesce({key_id}, {resource_arn}, {first_arn}, "
+        f"CASE WHEN {is_audited(context)} THEN {context} END) AS target, "
         f"CASE WHEN {is_audited(context)} THEN {context} ELSE '' END AS under, 'key' AS holds "
         f"FROM events e WHERE e.eventsource = {quote(KMS)} AND {refused} "
         f"AND ({is_audited(context)} OR {key_id} IN {keys} OR {resource_arn} IN {keys} "
