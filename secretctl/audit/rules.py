@@ -199,6 +199,13 @@ def parameter_of(value: Any, scope: Scope) -> str | None:
     return name if is_audited_name(name) else None
 
 
+def same_account(recipient: Any, scope: Scope) -> bool:
+    """Whether an event with this ``recipientAccountId`` is about the audited account's
+    parameters (an organisation trail holds every account's events; an event without the
+    field is kept)."""
+    return not recipient or recipient == scope.account
+
+
 def service_of(name: str) -> str:
     """``/team/api/key`` -> ``team/api``."""
     return name[1:].rpartition("/")[0]
@@ -238,6 +245,8 @@ def classify(record: Mapping[str, Any], scope: Scope) -> list[Fact]:
     """The facts one CloudTrail record holds for ``scope`` (none for most records)."""
     source = record.get("eventSource")
     if source not in SOURCES or record.get("awsRegion") != scope.region:
+        return []
+    if not same_account(record.get("recipientAccountId"), scope):
         return []
     when = record.get("eventTime")
     if not isinstance(when, str) or not scope.since <= when < scope.until:

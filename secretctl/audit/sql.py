@@ -127,6 +127,7 @@ def events_cte(table: str, scope: Scope, window: Window) -> str:
       AND "{PARTITION_DATE}" BETWEEN {quote(day_folder(days[0]))} AND {quote(day_folder(days[-1]))}
       AND eventtime >= {quote(scope.since)} AND eventtime < {quote(scope.until)}
       AND awsregion = {quote(scope.region)}
+      AND coalesce(NULLIF(recipientaccountid, ''), {quote(scope.account)}) = {quote(scope.account)}
       AND eventsource IN {_in(SOURCES)}
   ) AS deliveries
   WHERE delivery = 1

@@ -102,3 +102,50 @@ def test_rule_kms_refusal_that_names_no_key(engine: Engine) -> None:
         "when it names no key (the target is then the parameter)"
     )
     assert engine([refused], Question("denied", ("api",)), []) == expected
+
+
+def _other_account_read() -> dict[str, Any]:
+    """A read in the same region by the same role, received by another account of the
+    organisation (an organisation trail's folders synced into one directory, or a directory
+    the trail's layout does not name)."""
+    return record(
+        "other-account",
+        "ssm.amazonaws.com",
+        "GetParameter",
+        recipientAccountId=OTHER_ACCOUNT,
+        requestParameters={"name": "/api/db_url", "withDecryption": True},
+    )
+
+
+def test_rule_events_of_another_account_do_not_count(engine: Engine) -> None:
+    own = record(
+        "own-account",
+        "ssm.amazonaws.com",
+        "GetParameter",
+        eventTime="2026-03-01T10:00:00Z",
+        requestParameters={"name": "/api/db_url", "withDecryption": True},
+    )
+    rows = engine([_other_account_read(), own], Question("reads", ("api",)), existing())
+    assert rows == [
+        {
+            "parameter": "/api/db_url",
+            "principal": SSO_ROLE,
+            "last_read": "2026-03-01T10:00:00Z",
+            "reads": 1,
+        }
+    ], (
+        "RULE: parameters are per account: an event another account received "
+        "(recipientAccountId) is about that account's parameters"
+    )
+
+
+def test_the_file_engine_drops_events_of_another_account() -> None:
+    """The local engine's own decoder (not only the rules) carries recipientAccountId."""
+    import json
+
+    from secretctl.audit.scan import facts_of_log
+    from tests.secretctl.audit.support import SCOPE
+
+    data = json.dumps({"Records": [_other_account_read()]}).encode()
+    facts, events = facts_of_log(data, SCOPE, Question("reads", ("api",)))
+    assert events == 1 and facts == []
