@@ -120,6 +120,14 @@ def facts_of_log(data: bytes, scope: Scope, question: Question) -> tuple[list[Fa
             continue
         if marks and r.eventName != PATH_RULE.event and not _mentions(r, marks):
             continue
+        try:
+            identity, request, resources = (
+                _raw(r.userIdentity),
+                _raw(r.requestParameters),
+                _raw(r.resources),
+            )
+        except msgspec.DecodeError as err:  # bytes that are not UTF-8 inside a record
+            raise NotCloudTrail(f"not a CloudTrail log file ({err})") from None
         record = {
             "eventSource": r.eventSource,
             "eventTime": r.eventTime,
@@ -129,9 +137,9 @@ def facts_of_log(data: bytes, scope: Scope, question: Question) -> tuple[list[Fa
             "recipientAccountId": r.recipientAccountId,
             "errorCode": r.errorCode,
             "errorMessage": r.errorMessage,
-            "userIdentity": _raw(r.userIdentity),
-            "requestParameters": _raw(r.requestParameters),
-            "resources": _raw(r.resources),
+            "userIdentity": identity,
+            "requestParameters": request,
+            "resources": resources,
         }
         facts.extend(f for f in classify(record, scope) if relevant(f, question))
     return facts, len(log.Records)

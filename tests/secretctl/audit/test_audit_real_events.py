@@ -149,3 +149,22 @@ def test_the_file_engine_drops_events_of_another_account() -> None:
     data = json.dumps({"Records": [_other_account_read()]}).encode()
     facts, events = facts_of_log(data, SCOPE, Question("reads", ("api",)))
     assert events == 1 and facts == []
+
+
+def test_a_file_with_bytes_that_are_not_utf8_is_skipped_with_a_warning() -> None:
+    """A corrupt file whose bad bytes sit inside a record the engine decodes further (its
+    userIdentity) is skipped with a warning naming it, like any file that is not a CloudTrail
+    log; it does not end the audit."""
+    import json
+
+    from secretctl.audit.scan import scan_chunk
+    from tests.secretctl.audit.support import SCOPE
+
+    good = record(
+        "utf8", "ssm.amazonaws.com", "GetParameter", requestParameters={"name": "/api/db_url"}
+    )
+    data = json.dumps({"Records": [good]}).encode().replace(b"alice", b"al\xe9ce")
+    files = {"corrupt.json": data, "good.json": json.dumps({"Records": [good]}).encode()}
+    result = scan_chunk(sorted(files), files.__getitem__, SCOPE, Question("reads", ()), 1)
+    assert [f.subject for f in result.facts] == ["/api/db_url"]
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("skipped corrupt.json: ")
