@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def local_files(root: Path, account: str, region: str, window: Window) -> list[s
     """The log files under a directory for this account, region and window, sorted."""
     if not root.is_dir():
         raise UsageError(f"--source {root}: not a directory")
-    days = {day_folder(d) for d in window.days()}
+    days = {day_folder(d) for d in window.days(now=datetime.now(timezone.utc))}
     found = []
     for folder, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != DIGEST)
@@ -113,9 +114,8 @@ def s3_files(
 
     client = aws.client("s3")
     roots = s3_trail_roots(client, location, account)
-    folders = [
-        f"{root}CloudTrail/{region}/{day_folder(day)}/" for root in roots for day in window.days()
-    ]
+    days = window.days(now=datetime.now(timezone.utc))
+    folders = [f"{root}CloudTrail/{region}/{day_folder(day)}/" for root in roots for day in days]
 
     def keys(folder: str) -> list[str]:
         return [

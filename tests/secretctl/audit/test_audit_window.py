@@ -57,3 +57,44 @@ def test_days_include_the_day_after_until() -> None:
 def test_bad_windows(since: str | None, until: str | None, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_window(since, until, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("1000000d", None, "invalid --since '1000000d': out of range"),
+        ("99999999999999999999d", None, "invalid --since '99999999999999999999d': out of range"),
+        ("0001-01-01", None, "invalid --since '0001-01-01': out of range"),
+        (None, "0999-01-02", "invalid --until '0999-01-02': out of range"),
+        (None, "9999-12-31T23:59:59.5", "invalid --until '9999-12-31T23:59:59.5': out of range"),
+    ],
+)
+def test_moments_out_of_range_are_usage_errors(
+    since: str | None, until: str | None, message: str
+) -> None:
+    """Not an OverflowError (``unexpected error``), nor a year CloudTrail's text cannot
+    compare (``1-01-01T00:00:00Z`` sorts after ``2026-...``)."""
+    with pytest.raises(UsageError, match=message):
+        parse_window(since, until, now=NOW)
+
+
+def test_listing_days_stop_the_day_after_now() -> None:
+    """``--until`` in the future: no folder can exist after the day after now, so none is
+    listed (ten years ahead were 3,650 ListObjects calls for nothing)."""
+    window = parse_window("2026-03-08", "2036-01-01", now=NOW)
+    assert [f"{d:%Y-%m-%d}" for d in window.days(now=NOW)] == [
+        "2026-03-08",
+        "2026-03-09",
+        "2026-03-10",
+        "2026-03-11",
+    ]
+    assert len(window.days()) > 3000, "without now, the window's own days (the SQL's range)"
+
+
+def test_listing_days_start_when_cloudtrail_did() -> None:
+    window = parse_window("1990-01-01", "2013-11-03", now=NOW)
+    assert [f"{d:%Y-%m-%d}" for d in window.days(now=NOW)] == [
+        "2013-11-01",
+        "2013-11-02",
+        "2013-11-03",
+    ]
