@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from secretctl.audit.window import Window
 from secretctl.errors import UsageError
 
 LOOKUP_DAYS = 90
+LOOKUP_SLACK = timedelta(minutes=5)
 SOURCE_HINT = "use lookup, athena, s3://BUCKET[/PREFIX] or a directory of CloudTrail log files"
 
 
@@ -101,17 +103,14 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
 def _lookup(
     aws: Any, request: AuditRequest, scope: Scope, result: AuditResult, progress: Progress
 ) -> list[Fact]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     from secretctl.audit.lookup import lookup_records
 
     window = request.window
-    oldest = datetime.now(timezone.utc) - timedelta(days=LOOKUP_DAYS)
-    if window.since < oldest:
-        result.notes.append(
-            f"note: LookupEvents holds the last {LOOKUP_DAYS} days only; for older events use "
-            "--source s3://BUCKET (the trail's log files) or --source athena"
-        )
+    note = lookup_note(window.since, datetime.now(timezone.utc))
+    if note:
+        result.notes.append(note)
     pages = [0, 0]
 
     def on_page(events: int) -> None:
@@ -124,6 +123,18 @@ def _lookup(
     for record in lookup_records(aws, window.since, window.until, retries, on_page=on_page):
         facts.extend(f for f in classify(record, scope) if relevant(f, request.question))
     return facts
+
+
+def lookup_note(since: datetime, now: datetime) -> str | None:
+    """The note for a window that starts before LookupEvents' reach. A window that starts
+    within a few minutes of it (``unused``'s default 90 days, measured when the command
+    started) gets none."""
+    if since >= now - timedelta(days=LOOKUP_DAYS) - LOOKUP_SLACK:
+        return None
+    return (
+        f"note: LookupEvents holds the last {LOOKUP_DAYS} days only; for older events use "
+        "--source s3://BUCKET (the trail's log files) or --source athena"
+    )
 
 
 def _files(

@@ -98,3 +98,17 @@ def test_listing_days_start_when_cloudtrail_did() -> None:
         "2013-11-02",
         "2013-11-03",
     ]
+
+
+def test_the_lookup_note_is_for_windows_older_than_90_days_only() -> None:
+    """``audit unused`` defaults to the last 90 days, LookupEvents' own reach: the note that
+    older events are missing must not appear because the command took a second to start."""
+    from datetime import timedelta
+
+    from secretctl.audit.run import lookup_note
+
+    default = parse_window(None, None, default_days=90, now=NOW)
+    assert lookup_note(default.since, NOW + timedelta(seconds=3)) is None
+    older = parse_window("91d", None, now=NOW)
+    note = lookup_note(older.since, NOW + timedelta(seconds=3))
+    assert note is not None and "last 90 days only" in note
