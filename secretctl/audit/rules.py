@@ -241,6 +241,19 @@ for _rule in NAME_RULES:
 RULE_EVENTS = frozenset(_RULES_BY_EVENT) | {(PATH_RULE.source, PATH_RULE.event)}
 
 
+def sources_for(question_kind: str) -> tuple[str, ...]:
+    """The event sources whose events can change a question's answer: ``writes`` come from
+    the write rules only; ``reads`` and ``unused`` from the read, path and known rules (and
+    writes, which make parameters known); ``denied`` from both sources."""
+    if question_kind == "denied":
+        return SOURCES
+    kinds = {"write"} if question_kind == "writes" else {"read", "known", "write"}
+    found = {rule.source for rule in NAME_RULES if rule.kind in kinds}
+    if question_kind != "writes":
+        found.add(PATH_RULE.source)
+    return tuple(source for source in SOURCES if source in found)
+
+
 def classify(record: Mapping[str, Any], scope: Scope) -> list[Fact]:
     """The facts one CloudTrail record holds for ``scope`` (none for most records)."""
     source = record.get("eventSource")

@@ -11,7 +11,7 @@ from typing import Any
 
 from secretctl.audit.answers import Existing, Question, answer, relevant, unused_from_reads
 from secretctl.audit.progress import Progress
-from secretctl.audit.rules import Fact, Scope, classify
+from secretctl.audit.rules import Fact, Scope, classify, sources_for
 from secretctl.audit.window import Window
 from secretctl.errors import UsageError
 
@@ -120,7 +120,11 @@ def _lookup(
 
     facts = []
     retries = aws.retries
-    for record in lookup_records(aws, window.since, window.until, retries, on_page=on_page):
+    sources = sources_for(request.question.kind)
+    records = lookup_records(
+        aws, window.since, window.until, retries, on_page=on_page, sources=sources
+    )
+    for record in records:
         facts.extend(f for f in classify(record, scope) if relevant(f, request.question))
     return facts
 

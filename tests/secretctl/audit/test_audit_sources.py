@@ -210,11 +210,24 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
 
 
 def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, Any]) -> None:
-    audit_json(run, trail, "lookup", "writes", "api")
+    audit_json(run, trail, "lookup", "denied")  # SSM's pages and KMS's
     service = trail["service"]
     assert len(service.times) >= 4, "several pages were asked for"
     assert service.max_per_second() <= 2
     assert service.throttled == 0
+
+
+def test_lookup_asks_only_for_the_events_a_question_can_use(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """``writes`` are SSM events only: paging through every KMS event of the window (in a
+    busy account, most of CloudTrail's events) at 2 requests a second is time for nothing."""
+    service = trail["service"]
+    audit_json(run, trail, "lookup", "writes", "api")
+    assert set(service.asked) == {("ssm.amazonaws.com",)}
+    service.asked.clear()
+    audit_json(run, trail, "lookup", "reads", "api")
+    assert set(service.asked) == {("ssm.amazonaws.com",), ("kms.amazonaws.com",)}
 
 
 def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
