@@ -162,3 +162,14 @@ def test_interrupt_stops_the_query(athena: Any) -> None:
         run_query(athena, "SELECT 1", "audit", sleep=interrupted)
     (execution,) = backend().executions.values()
     assert execution.status == "CANCELLED", "Ctrl-C stops the query (StopQueryExecution)"
+
+
+def test_an_unknown_workgroup_says_why_in_one_line(athena: Any) -> None:
+    """Athena answers InvalidRequestException for many things (no such workgroup, no result
+    location, a query too long): its own message is what tells the user how to fix it."""
+    with pytest.raises(AwsError) as caught:
+        run_query(athena, "SELECT 1", "no-such-workgroup", sleep=lambda s: None)
+    message = str(caught.value)
+    assert "athena:StartQueryExecution on workgroup no-such-workgroup" in message
+    assert "InvalidRequestException" in message and "WorkGroup does not exist" in message
+    assert "\n" not in message
