@@ -4,6 +4,7 @@ what exists now, then the rules. The function commands and tests call."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +41,8 @@ class AuditResult:
 
 def source_kind(request: AuditRequest) -> str:
     """``lookup``, ``athena``, ``s3`` or ``dir``; bad input is refused before any AWS call."""
+    if request.account is not None and not re.fullmatch(r"[0-9]{12}", request.account):
+        raise UsageError(f"invalid --account {request.account!r}: an AWS account id is 12 digits")
     source = request.source
     if source == "lookup":
         return "lookup"
@@ -76,6 +79,14 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     question, window = request.question, request.window
     aws = Aws(request.region, request.retries)
     account = request.account or aws.account()
+    if kind == "lookup" and request.account:
+        caller = aws.account()
+        if caller != request.account:
+            raise UsageError(
+                f"--account {request.account} with --source lookup: LookupEvents sees only the "
+                f"caller's account ({caller}); read another account's trail with "
+                "--source s3://BUCKET, a directory or --source athena"
+            )
     key_ids = (
         aws.secrets_key_ids(resolve_kms_key(os.environ))
         if question.kind == "denied"

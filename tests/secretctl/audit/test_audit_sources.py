@@ -345,6 +345,12 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
             "invalid --athena-table 'x;drop'",
         ),
         (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
+        (["--account", "12", "--source", "."], "invalid --account '12': an AWS account id is"),
+        (
+            ["--account", "444455556666"],
+            "--account 444455556666 with --source lookup: LookupEvents sees only the caller's "
+            "account (123456789012)",
+        ),
     ],
 )
 def test_bad_input(run: Run, args: list[str], message: str) -> None:
