@@ -12,7 +12,7 @@ from typing import Any
 
 from secretctl.audit.answers import Existing, Question, answer, relevant, unused_from_reads
 from secretctl.audit.progress import Progress
-from secretctl.audit.rules import Fact, Scope, classify, sources_for
+from secretctl.audit.rules import Fact, Scope, classify, path_covers, sources_for
 from secretctl.audit.window import Window
 from secretctl.errors import UsageError
 
@@ -215,7 +215,16 @@ def athena_answer(
 ) -> list[dict[str, Any]]:
     """Athena's text cells in the ``--json`` shapes and orders of the local engine."""
     if question.kind == "unused":
-        return unused_from_reads({r["parameter"] for r in rows}, existing)
+        read = {r["subject"] for r in rows if r["kind"] == "read"}
+        paths = [
+            (r["subject"] or "", r["recursive"] == "true") for r in rows if r["kind"] == "path"
+        ]
+        read |= {
+            e.name
+            for e in existing
+            if any(path_covers(p, recursive, e.name) for p, recursive in paths)
+        }
+        return unused_from_reads(read, existing)
     if question.kind == "reads":
         shaped = [
             {

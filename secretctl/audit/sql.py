@@ -231,6 +231,24 @@ GROUP BY parameter, principal
 ORDER BY parameter, principal"""
 
 
+def unused_sql(table: str, scope: Scope, window: Window, question: Question) -> str:
+    """Rows (kind, subject, recursive) of ``audit unused``: every parameter asked about that
+    a read names (``read``), and every path a ``GetParametersByPath`` read (``path``). Which
+    existing parameters the paths cover is computed from SSM's list after the query, so the
+    query does not name them (Athena's query text is limited to 262,144 bytes; an account's
+    parameters are not)."""
+    return f"""WITH {events_cte(table, scope, window)},
+{named_cte(scope)},
+{paths_cte()}
+SELECT DISTINCT 'read' AS kind, parameter AS subject, 'false' AS recursive
+FROM facts
+WHERE kind = 'read' AND {wants("parameter", question)}
+UNION
+SELECT DISTINCT 'path' AS kind, path AS subject,
+       CASE WHEN recursive THEN 'true' ELSE 'false' END AS recursive
+FROM paths"""
+
+
 def writes_sql(table: str, scope: Scope, window: Window, question: Question) -> str:
     return f"""WITH {events_cte(table, scope, window)},
 {named_cte(scope)}
@@ -313,10 +331,12 @@ ORDER BY "time", principal, action, target"""
 def question_sql(
     table: str, scope: Scope, window: Window, question: Question, existing: Iterable[str] = ()
 ) -> str:
-    """The query for ``question`` (``unused`` asks for the reads of the services)."""
-    if question.kind in ("reads", "unused"):
-        asked = Question("reads", question.services, question.key)
-        return reads_sql(table, scope, window, asked, existing)
+    """The query for ``question`` (``existing``: the parameters SSM lists, which ``reads``
+    names for the paths its principals read; ``unused`` does not need them)."""
+    if question.kind == "reads":
+        return reads_sql(table, scope, window, question, existing)
+    if question.kind == "unused":
+        return unused_sql(table, scope, window, question)
     if question.kind == "writes":
         return writes_sql(table, scope, window, question)
     if question.kind == "denied":
