@@ -14,7 +14,7 @@ A record becomes zero or more ``Fact``s:
 - ``known``:  a parameter named by a KMS encryption context (it exists for path coverage)
 - ``write``:  a successful change to a parameter (``action``: the event name)
 - ``denied``: a refusal (``subject``: the target as reported; ``under``: the parameter or path
-              that decides which service it belongs to, "" when none)
+              that decides which service it belongs to, "" when none; ``flag``: a path)
 """
 
 from __future__ import annotations
@@ -318,23 +318,24 @@ def _denied(
     found = _DENIED_RESOURCE.search(message) if isinstance(message, str) else None
     resource_arn = found.group(1) if found else None
     if source == SSM:
-        targets: list[tuple[str, str]] = []  # (target as reported, what decides its service)
+        # (target as reported, what decides its service, whether it is a path)
+        targets: list[tuple[str, str, bool]] = []
         fields = [f for f in DENIED_FIELDS if f[1] != "key"]
         for field, holds, many in fields:
             if field == "resourceId" and request.get("resourceType") != "Parameter":
                 continue
             for value in _values(request, field, many):
                 if holds == "path" and isinstance(value, str):
-                    targets.append((value, strip_path(value)))
+                    targets.append((value, strip_path(value), True))
                 elif holds == "parameter" and (name := parameter_of(value, scope)):
-                    targets.append((name, name))
+                    targets.append((name, name, False))
         if all(request.get(field) is None for field, _, _ in fields):
             name = parameter_of(resource_arn, scope)
             if name:
-                targets.append((name, name))
+                targets.append((name, name, False))
         return [
-            Fact("denied", event_id, when, who, target, action=action, error=error, under=under)
-            for target, under in targets
+            Fact("denied", event_id, when, who, target, path, action, error, under)
+            for target, under, path in targets
         ]
     # KMS: a refusal on the secrets key, or with a parameter's encryption context
     context = parameter_of(dig(request, PARAMETER_CONTEXT.split(".")), scope)

@@ -310,7 +310,8 @@ def denied_sql(table: str, scope: Scope, window: Window, question: Question) -> 
         paths = _in("/" + s for s in question.services)
         service_filter = (
             f"(under <> '' AND NOT starts_with(under, 'arn:') "
-            f"AND ({wants('under', question)} OR under IN {paths}))"
+            f"AND ((holds = 'path' AND under IN {paths}) "
+            f"OR (holds <> 'path' AND {wants('under', question)})))"
         )
     return f"""WITH {events_cte(table, scope, window)},
 targets AS (
@@ -318,7 +319,8 @@ targets AS (
 ),
 refusals AS (
   SELECT DISTINCT eventid, eventtime, principal,
-         split_part(eventsource, '.', 1) || ':' || eventname AS action, target, errorcode, under
+         split_part(eventsource, '.', 1) || ':' || eventname AS action, target, errorcode, under,
+         holds
   FROM targets
   WHERE target IS NOT NULL AND (holds <> 'parameter' OR {is_audited("target")})
 )

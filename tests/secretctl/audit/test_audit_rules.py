@@ -420,6 +420,16 @@ def test_rule_denied_service_filter(engine: Engine) -> None:
     assert len(engine(records, Question("denied", ()), [])) == 4
 
 
+def test_rule_denied_path_of_a_deeper_service(engine: Engine) -> None:
+    bob = iam_user("bob")
+    records = [get_parameters_by_path(at(1), bob, "/api/sub/", denied=parameter_arn("/api/sub"))]
+    assert engine(records, Question("denied", ("api",)), []) == [], (
+        "RULE: a service is one level: a refused path read of /api/sub/ is api/sub's, not api's"
+    )
+    rows = engine(records, Question("denied", ("api/sub",)), [])
+    assert [r["target"] for r in rows] == ["/api/sub/"]
+
+
 def test_rule_only_access_denied_codes(engine: Engine) -> None:
     record = get_parameter(at(1), ALICE, "/api/a", denied=parameter_arn("/api/a"))
     record["errorCode"] = "ParameterNotFound"
