@@ -72,6 +72,14 @@ class S3Location:
                 f"--source {source}: not a valid bucket name; use s3://BUCKET[/PREFIX]"
             )
         prefix = prefix.strip("/")
+        parts = prefix.split("/")
+        if "AWSLogs" in parts:  # a folder of the layout, pasted from the console
+            trail = "/".join([bucket, *parts[: parts.index("AWSLogs")]])
+            raise UsageError(
+                f"--source {source}: give the trail's bucket and prefix, the part before "
+                f"AWSLogs/ (s3://{trail}); choose the account and region with --account and "
+                "--region"
+            )
         return cls(bucket, f"{prefix}/" if prefix else "")
 
     def __str__(self) -> str:

@@ -345,6 +345,11 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
             "invalid --athena-table 'x;drop'",
         ),
         (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
+        (
+            ["--source", "s3://trail/logs/AWSLogs/123456789012/CloudTrail/us-east-1/"],
+            "--source s3://trail/logs/AWSLogs/123456789012/CloudTrail/us-east-1/: give the "
+            "trail's bucket and prefix, the part before AWSLogs/ (s3://trail/logs)",
+        ),
         (["--account", "12", "--source", "."], "invalid --account '12': an AWS account id is"),
         (
             ["--account", "444455556666"],
