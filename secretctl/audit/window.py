@@ -10,6 +10,9 @@ from datetime import datetime, timedelta, timezone
 from secretctl.errors import UsageError
 
 _DURATION = re.compile(r"^(\d+)([mhd])$")
+# a calendar date and what follows it: a time after T or a space, or a zone alone
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(.*)$")
+_ZONE = re.compile(r"^(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 FORMAT_HINT = (
     "a duration (90m, 36h, 7d) or an ISO date or date-time (2026-03-01, 2026-03-01T12:00:00Z)"
@@ -82,10 +85,7 @@ def parse_moment(text: str, option: str, now: datetime) -> datetime:
             amount = int(match.group(1))
             moment = now - timedelta(**{_UNITS[match.group(2)]: amount})
         else:
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-            except ValueError:
-                raise UsageError(f"invalid {option} {text!r}: use {FORMAT_HINT}") from None
+            moment = _iso_moment(value, option, text)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
             moment = _whole_second(moment.astimezone(timezone.utc))
@@ -94,6 +94,23 @@ def parse_moment(text: str, option: str, now: datetime) -> datetime:
     if not EARLIEST <= moment < LATEST:
         raise UsageError(f"invalid {option} {text!r}: {RANGE_HINT}")
     return moment
+
+
+def _iso_moment(value: str, option: str, text: str) -> datetime:
+    """An ISO date or date-time. A date with a zone alone (``2026-03-01+02:00``) is its
+    midnight there; a date followed by anything but ``T``, a space or a zone is refused
+    (``datetime.fromisoformat`` takes any character between date and time)."""
+    date = _DATE.match(value)
+    if date and date.group(2):
+        rest = date.group(2)
+        if _ZONE.match(rest):
+            value = f"{date.group(1)}T00:00:00{rest}"
+        elif rest[0] not in "Tt ":
+            raise UsageError(f"invalid {option} {text!r}: use {FORMAT_HINT}")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"invalid {option} {text!r}: use {FORMAT_HINT}") from None
 
 
 def parse_window(

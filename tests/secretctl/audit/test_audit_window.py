@@ -23,6 +23,12 @@ NOW = datetime(2026, 3, 10, 12, 0, 0, 250000, tzinfo=timezone.utc)
         ("2026-03-01T06:30:00Z", "2026-03-01T06:30:00Z"),
         ("2026-03-01T08:30:00+02:00", "2026-03-01T06:30:00Z"),
         ("2026-03-01T06:30:00.5", "2026-03-01T06:30:01Z"),
+        ("2026-03-01 06:30", "2026-03-01T06:30:00Z"),
+        # a date with a zone is its midnight there (Python's fromisoformat alone read the
+        # '+' as the date-time separator: 2026-03-01T02:00Z, four hours late)
+        ("2026-03-01+02:00", "2026-02-28T22:00:00Z"),
+        ("2026-03-01-05:00", "2026-03-01T05:00:00Z"),
+        ("2026-03-01Z", "2026-03-01T00:00:00Z"),
     ],
 )
 def test_since(since: str, expected: str) -> None:
@@ -50,6 +56,7 @@ def test_days_include_the_day_after_until() -> None:
         ("-3d", None, "invalid --since '-3d'"),
         (None, "yesterday", "invalid --until 'yesterday'"),
         ("2026-02-30", None, "invalid --since '2026-02-30'"),
+        ("2026-03-01x06:30", None, "invalid --since '2026-03-01x06:30'"),
         ("2026-03-05", "2026-03-05", "must be before --until"),
         ("1d", "2d", "must be before --until"),
     ],
