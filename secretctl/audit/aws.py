@@ -128,6 +128,9 @@ def describe(err: BaseException, action: str, target: str) -> str:
         return f"cannot reach AWS for {action} on {target}: {err}"
     code = error_code(err) or type(err).__name__
     if code in {"AccessDenied", "AccessDeniedException", "403", "Forbidden"}:
+        reason = _aws_message(err)
+        if " is not authorized to perform: " in reason:  # AWS says which action and resource
+            return f"access denied: {action} on {target} ({reason})"
         return f"access denied: {action} on {target} (the caller's IAM policy does not allow it)"
     if code in {"NoSuchBucket", "404"} and action.startswith("s3:"):
         return f"{target} does not exist ({action}: {code})"

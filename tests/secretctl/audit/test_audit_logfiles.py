@@ -42,3 +42,32 @@ def test_s3_lists_no_folder_after_the_day_after_now() -> None:
     assert days == [[f"{d:%Y}", f"{d:%m}", f"{d:%d}"] for d in expected], (
         "--until ten years ahead lists the window's days up to the day after today only"
     )
+
+
+def test_a_refusal_for_the_trail_key_names_kms_decrypt() -> None:
+    """SSE-KMS log files: S3 answers GetObject with AccessDenied when the caller may not use
+    the trail's key. AWS's message says so; the one line must too (s3:GetObject alone sends
+    the user to the wrong policy)."""
+    from botocore.exceptions import ClientError
+
+    from secretctl.audit.aws import describe
+
+    because_of_kms = ClientError(
+        {
+            "Error": {
+                "Code": "AccessDenied",
+                "Message": "User: arn:aws:sts::123456789012:assumed-role/audit/x is not "
+                "authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:"
+                "123456789012:key/abcd because no identity-based policy allows the "
+                "kms:Decrypt action",
+            }
+        },
+        "GetObject",
+    )
+    line = describe(because_of_kms, "s3:GetObject", "s3://trail/AWSLogs/x.json.gz")
+    assert line.startswith("access denied: s3:GetObject on s3://trail/AWSLogs/x.json.gz")
+    assert "kms:Decrypt on resource: arn:aws:kms:us-east-1:123456789012:key/abcd" in line
+    plain = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "X")
+    assert describe(plain, "s3:ListBucket", "bucket b") == (
+        "access denied: s3:ListBucket on bucket b (the caller's IAM policy does not allow it)"
+    )
