@@ -102,11 +102,19 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
             result.rows = _athena(aws, request, scope, existing, progress)
             return result
         if kind == "lookup":
-            facts = _lookup(aws, request, scope, result, progress)
+            facts: list[Fact] | None = _lookup(aws, request, scope, result, progress)
         else:
             facts = _files(aws, kind, request, scope, result, progress)
     finally:
         progress.done()
+    if facts is None:  # not one log file was read: no evidence of anything
+        if question.kind == "unused":
+            result.notes.append(
+                "note: no log file was read: no secret is reported unused without the events "
+                "to prove it"
+            )
+            return result
+        facts = []
     result.rows = answer(question, facts, existing)
     return result
 
@@ -159,7 +167,8 @@ def _files(
     scope: Scope,
     result: AuditResult,
     progress: Progress,
-) -> list[Fact]:
+) -> list[Fact] | None:
+    """The facts of the window's log files; None when not one file could be read."""
     from secretctl.audit import logfiles, scan
 
     window = request.window
@@ -180,11 +189,18 @@ def _files(
             f"note: no CloudTrail log files for account {scope.account}, region {scope.region} "
             f"between {scope.since} and {scope.until} under {where}"
         )
-        return []
+        return None
     scanned = scan.scan(
         refs, make_fetch, scope, request.question, threads=threads, on_progress=progress.files
     )
     result.notes.extend(f"warning: {w}" for w in scanned.warnings)
+    if not scanned.files:
+        return None
+    if scanned.warnings and request.question.kind == "unused":
+        result.notes.append(
+            f"warning: {len(scanned.warnings)} of {len(refs)} log files could not be read: a "
+            "secret read only in them is listed as unused"
+        )
     return scanned.facts
 
 

@@ -287,6 +287,22 @@ def test_empty_bucket_is_an_empty_answer_with_a_note(run: Run, aws_env: dict[str
     assert "no CloudTrail log files" in result.stderr and "s3://empty-trail" in result.stderr
 
 
+def test_unused_without_a_log_file_read_lists_no_secret(
+    run: Run, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``unused`` is the list of secrets to delete. A wrong prefix, region or directory, or
+    files none of which could be read, prove nothing: no secret is listed (the empty result
+    and note the issue asks for), not every secret."""
+    moto_client("s3", aws_env).create_bucket(Bucket="empty-trail")
+    moto_client("ssm", aws_env).put_parameter(Name="/api/db_url", Value="v", Type="SecureString")
+    (tmp_path / "not-a-log.json").write_text("{}")
+    for source in ("s3://empty-trail/wrong-prefix", str(tmp_path)):
+        result = run("audit", "unused", *WINDOW_ARGS, "--source", source, "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == [], source
+        assert "no log file was read: no secret is reported unused" in result.stderr, source
+
+
 class _Denying(BaseHTTPRequestHandler):
     """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket."""
 
