@@ -99,7 +99,7 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     result = AuditResult([])
     try:
         if kind == "athena":
-            result.rows = _athena(aws, request, scope, existing, progress)
+            result.rows = _athena(aws, request, scope, existing, result, progress)
             return result
         if kind == "lookup":
             facts: list[Fact] | None = _lookup(aws, request, scope, result, progress)
@@ -205,7 +205,12 @@ def _files(
 
 
 def _athena(
-    aws: Any, request: AuditRequest, scope: Scope, existing: list[Existing], progress: Progress
+    aws: Any,
+    request: AuditRequest,
+    scope: Scope,
+    existing: list[Existing],
+    result: AuditResult,
+    progress: Progress,
 ) -> list[dict[str, Any]]:
     from secretctl.audit.athena import run_query
     from secretctl.audit.sql import question_sql
@@ -215,14 +220,21 @@ def _athena(
     sql = question_sql(
         request.athena_table, scope, request.window, question, [e.name for e in existing]
     )
-    polls = [0]
+    scanned = [0]
 
     def on_poll(state: str, stats: dict[str, Any]) -> None:
-        polls[0] += 1
-        scanned = stats.get("DataScannedInBytes", 0)
-        progress.show(f"audit: Athena query {state.lower()}, {scanned / 1e6:,.1f} MB scanned")
+        scanned[0] = int(stats.get("DataScannedInBytes") or 0)
+        progress.show(f"audit: Athena query {state.lower()}, {scanned[0] / 1e6:,.1f} MB scanned")
 
     rows = run_query(aws.client("athena"), sql, request.athena_workgroup, on_poll=on_poll)
+    if question.kind == "unused" and not scanned[0]:
+        # no log file under the table's partitions for this account, region and days
+        result.notes.append(
+            f"note: Athena scanned no data for account {scope.account}, region {scope.region} "
+            f"between {scope.since} and {scope.until}: no secret is reported unused without "
+            "the events to prove it"
+        )
+        return []
     return athena_answer(question, rows, existing)
 
 

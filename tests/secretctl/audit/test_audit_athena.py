@@ -185,3 +185,60 @@ def test_the_unused_query_does_not_grow_with_the_parameters() -> None:
     assert sql == question_sql(TABLE, SCOPE, WINDOW, Question("unused", ()), [])
     assert len(sql.encode()) < 262_144
     sqlglot.parse_one(sql, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+class _Athena:
+    """Athena answering one query at once, with ``scanned`` bytes and ``rows``."""
+
+    def __init__(self, scanned: int, rows: list[list[str]]) -> None:
+        self.scanned = scanned
+        self.rows = rows
+
+    def start_query_execution(self, **_: Any) -> dict[str, Any]:
+        return {"QueryExecutionId": "q1"}
+
+    def get_query_execution(self, **_: Any) -> dict[str, Any]:
+        return {
+            "QueryExecution": {
+                "Status": {"State": "SUCCEEDED"},
+                "Statistics": {"DataScannedInBytes": self.scanned},
+            }
+        }
+
+    def get_query_results(self, **_: Any) -> dict[str, Any]:
+        columns = ["kind", "subject", "recursive"]
+        data = [columns, *self.rows]
+        return {
+            "ResultSet": {
+                "ResultSetMetadata": {"ColumnInfo": [{"Name": c} for c in columns]},
+                "Rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in data],
+            }
+        }
+
+
+class _Aws:
+    def __init__(self, athena: _Athena) -> None:
+        self.athena = athena
+
+    def client(self, service: str) -> Any:
+        return self.athena
+
+
+@pytest.mark.parametrize(("scanned", "listed"), [(0, []), (2_000_000, ["/api/token"])])
+def test_unused_on_athena_needs_data_scanned(scanned: int, listed: list[str]) -> None:
+    """A query that scanned nothing (no log files for that account, region or days: the
+    trail writes elsewhere) proves nothing: ``unused`` lists no secret, not every one."""
+    from secretctl.audit.progress import Progress
+    from secretctl.audit.run import AuditRequest, AuditResult, _athena
+    from tests.secretctl.audit.support import existing
+
+    request = AuditRequest(
+        Question("unused", ("api",)), WINDOW, "athena", None, None, TABLE, "audit"
+    )
+    result = AuditResult([])
+    athena = _Athena(scanned, [["read", "/api/db_url", "false"]])
+    rows = _athena(
+        _Aws(athena), request, SCOPE, existing("/api/db_url", "/api/token"), result, Progress()
+    )
+    assert [r["parameter"] for r in rows] == listed
+    assert any("Athena scanned no data" in n for n in result.notes) == (scanned == 0)
