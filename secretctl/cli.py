@@ -18,6 +18,7 @@ from secretctl.cmd.import_ import import_cmd
 from secretctl.cmd.list import list_cmd
 from secretctl.cmd.list_services import list_services_cmd
 from secretctl.cmd.read import read_cmd
+from secretctl.cmd.tag import tag_group
 from secretctl.cmd.write import write_cmd
 from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 from secretctl.global_options import BACKEND_VARIABLE, RETRY_MODES, GlobalOptions
@@ -140,6 +141,7 @@ for command in (
     export_cmd,
     import_cmd,
     find_cmd,
+    tag_group,
     version_cmd,
     audit_group,
     help_cmd,

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option, warn
+from secretctl.cmd.common import get_store, preserve_case_option, tags_option, warn
 
 
 @click.command("write")
@@ -23,6 +23,7 @@ from secretctl.cmd.common import get_store, preserve_case_option, warn
     type=click.Choice(["standard", "advanced"], case_sensitive=False),
     help="SSM tier; advanced stores values up to 8 KiB.",
 )
+@tags_option("-t", "--tags")
 @preserve_case_option
 @click.pass_context
 def write_cmd(
@@ -33,15 +34,18 @@ def write_cmd(
     singleline: bool,
     skip_unchanged: bool,
     tier: str | None,
+    tags: tuple[str, ...],
     preserve_case: bool,
 ) -> None:
     """Store VALUE as secret KEY of SERVICE (VALUE '-' reads stdin exactly)."""
     from secretctl.naming import normalize_key, normalize_service
     from secretctl.secrets import write_secret
+    from secretctl.tags import parse_tags
     from secretctl.values import decode_input, first_line, tier_name
 
     normalize_service(service)
     normalize_key(key)
+    new_tags = parse_tags(tags)
     if value == "-":
         value = decode_input(sys.stdin.buffer.read(), "stdin")
         if singleline:
@@ -54,6 +58,7 @@ def write_cmd(
         tier=tier_name(tier),
         skip_unchanged=skip_unchanged,
         preserve_case=preserve_case,
+        tags=new_tags,
     )
     if not result.written:
         warn(f"unchanged: {result.name}")
