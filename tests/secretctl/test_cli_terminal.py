@@ -87,15 +87,17 @@ def run_on_pty(
 # --- write with no VALUE ---------------------------------------------------------------------
 
 
+def typed_twice(key: str, first: str, second: str) -> dict[str, str]:
+    """The answers to write's two prompts for /api/KEY."""
+    return {
+        f"Value for /api/{key}: ": first + "\n",
+        f"Value for /api/{key} (again): ": second + "\n",
+    }
+
+
 def test_write_asks_twice_without_echo(aws_env: dict[str, str], ssm: Any) -> None:
-    result = run_on_pty(
-        ["write", "api", "Token"],
-        aws_env,
-        answers={
-            "Value for /api/token: ": SECRET + "\n",
-            "Value for /api/token (again): ": SECRET + "\n",
-        },
-    )
+    answers = typed_twice("token", SECRET, SECRET)
+    result = run_on_pty(["write", "api", "Token"], aws_env, answers=answers)
     assert result.returncode == 0, result.terminal
     assert SECRET not in result.terminal  # never echoed
     assert "Value for /api/token (again): " in result.terminal
@@ -104,14 +106,8 @@ def test_write_asks_twice_without_echo(aws_env: dict[str, str], ssm: Any) -> Non
 
 
 def test_write_refuses_two_different_values(aws_env: dict[str, str], ssm: Any) -> None:
-    result = run_on_pty(
-        ["write", "api", "token"],
-        aws_env,
-        answers={
-            "Value for /api/token: ": SECRET + "\n",
-            "Value for /api/token (again): ": SECRET + "x\n",
-        },
-    )
+    answers = typed_twice("token", SECRET, SECRET + "x")
+    result = run_on_pty(["write", "api", "token"], aws_env, answers=answers)
     assert result.returncode == 2
     assert "secretctl: error: the two values entered for /api/token differ: nothing was " in (
         result.terminal

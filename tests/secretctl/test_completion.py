@@ -24,6 +24,12 @@ from tests.secretctl.conftest import secretctl_path
 ENV = dict(os.environ, SECRETCTL_LEAN="1")  # no AWS is needed: completion never calls it
 
 
+def secretctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [secretctl_path(), *args], env=ENV, capture_output=True, text=True, timeout=60
+    )
+
+
 def protocol(words: str) -> list[str]:
     """click's answer to a TAB after ``words`` (as the bash script asks): 'type,value' lines.
     A trailing space means the next word is empty."""
@@ -93,10 +99,8 @@ def test_bash_completes_commands_options_and_choices() -> None:
         ["bash", "zsh", "fish"],
         ["list", "list-services"],
     ]
-    assert "complete -o nosort -F _secretctl_completion secretctl" in (
-        subprocess.run([secretctl_path(), "completion", "bash"], env=ENV, capture_output=True,
-                       text=True, timeout=60).stdout  # fmt: skip
-    )
+    script = secretctl("completion", "bash").stdout
+    assert "complete -o nosort -F _secretctl_completion secretctl" in script
 
 
 def test_bash_completes_exec_as_the_fast_path_parses_it() -> None:
@@ -204,12 +208,7 @@ def test_zsh_completes(typed: str, completed: str, tmp_path: Path) -> None:
 def test_fish_completes(tmp_path: Path) -> None:
     fish = require_command("fish", "apt-get install fish")
     script = tmp_path / "secretctl.fish"
-    script.write_text(
-        subprocess.run(
-            [secretctl_path(), "completion", "fish"], env=ENV, capture_output=True, text=True,
-            timeout=60, check=True,
-        ).stdout  # fmt: skip
-    )
+    script.write_text(secretctl("completion", "fish").stdout)
     lines = [
         "secretctl wr",
         "secretctl tag ",
@@ -235,9 +234,6 @@ def test_fish_completes(tmp_path: Path) -> None:
 
 
 def test_unknown_shell_is_a_usage_error() -> None:
-    done = subprocess.run(
-        [secretctl_path(), "completion", "powershell"], env=ENV, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
+    done = secretctl("completion", "powershell")
     assert done.returncode == 2
     assert "'powershell' is not one of 'bash', 'zsh', 'fish'" in done.stderr
