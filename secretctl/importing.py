@@ -4,13 +4,16 @@ only new or changed keys, concurrently with a small bound."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from secretctl.environ import check_env_name_clashes
 from secretctl.errors import EndpointFailure, SecretctlError, UsageError
 from secretctl.naming import normalize_key, normalize_service, parameter_name
+from secretctl.progress import Progress
 from secretctl.store.base import Current, Store
+from secretctl.tags import check_new_secrets
 from secretctl.values import check_value
 from secretctl.versions import race_warning
 
@@ -82,9 +85,16 @@ def import_secrets(
     tier: str | None = None,
     preserve_case: bool = False,
     normalize_keys: bool = False,
+    tags: dict[str, str] | None = None,
+    progress: Callable[[int], Progress] | None = None,
 ) -> ImportResult:
     """Write the entries that are new or changed. Requests: the service's GetParametersByPath
-    pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key.
+    pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key,
+    and, when a key is new, one read of chamber's store config (``tags.py``).
+
+    New keys get ``tags``. Every new key is checked against the store config's required tags
+    before anything is written, so a missing tag writes nothing. ``progress(total)`` makes the
+    progress display for the writes (``progress.for_keys``).
 
     Once the endpoint fails STOP_AFTER_FAILURES writes in a row (no answer, or only server
     errors), no new write starts. Counts are honest: written <= stored <= written + unknown,
@@ -97,9 +107,13 @@ def import_secrets(
     check_env_name_clashes(prepared, stored=current)
     to_write = {k: v for k, v in prepared.items() if current.get(k) != v}
     names = {k: parameter_name(service, k) for k in to_write}
+    new = {k for k in to_write if k not in current}
+    check_new_secrets(store, sorted(names[k] for k in new), tags or {})
     existing = [names[k] for k in to_write if k in current]
     versions = store.current_versions(existing) if existing else {}
-    tally = _write_all(store, to_write, names, versions, tier)
+    new_tags = {k: tags for k in new} if tags else {}
+    with (progress or _no_progress)(len(to_write)) as shown:
+        tally = _write_all(store, to_write, names, versions, tier, new_tags, shown.add)
     unchanged = len(prepared) - len(to_write)
     not_attempted = len(to_write) - tally.written - tally.unknown - tally.failed
     if tally.unknown or tally.failed or not_attempted:
@@ -118,14 +132,21 @@ def import_secrets(
     return ImportResult(written=tally.written, unchanged=unchanged, races=tally.races)
 
 
+def _no_progress(total: int) -> Progress:
+    return Progress(enabled=False)
+
+
 def _write_all(
     store: Store,
     to_write: dict[str, str],
     names: dict[str, str],
     versions: dict[str, Current],
     tier: str | None,
+    tags: dict[str, dict[str, str]],
+    done: Callable[[], None],
 ) -> _Tally:
-    """Write every key, MAX_CONCURRENT_WRITES at a time, until done or the endpoint is down."""
+    """Write every key, MAX_CONCURRENT_WRITES at a time, until done or the endpoint is down;
+    the keys in ``tags`` (new ones) with their tags. ``done()`` after each write."""
     tally = _Tally()
     lock = threading.Lock()
     keys = iter(sorted(to_write))
@@ -139,8 +160,9 @@ def _write_all(
             name = names[key]
             current = versions.get(name, Current(0, 0))
             try:
-                stored = store.write(name, to_write[key], current.counter + 1, tier)
+                stored = store.write(name, to_write[key], current.counter + 1, tier, tags.get(key))
             except SecretctlError as err:
+                done()
                 with lock:
                     tally.first_error = tally.first_error or str(err)
                     if isinstance(err, EndpointFailure):
@@ -152,6 +174,7 @@ def _write_all(
                         tally.endpoint_failures_in_a_row = 0  # an answer: the endpoint is up
                     tally.failed += 1
                 continue
+            done()
             with lock:
                 tally.written += 1
                 tally.endpoint_failures_in_a_row = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from secretctl.errors import NotFoundError
+from secretctl.errors import NotFoundError, SecretctlError
 from secretctl.loading import first_service
 from secretctl.naming import (
     is_secret_name,
@@ -17,6 +17,7 @@ from secretctl.naming import (
     split_name,
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
+from secretctl.tags import check_new_secrets
 from secretctl.values import check_value
 from secretctl.versions import numbered, race_warning
 
@@ -38,9 +39,12 @@ def write_secret(
     tier: str | None = None,
     skip_unchanged: bool = False,
     preserve_case: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> WriteResult:
-    """Write one secret. Two requests (DescribeParameters, PutParameter); with
-    ``skip_unchanged`` one GetParameter first, and nothing more when the value is the same."""
+    """Write one secret. Two requests (DescribeParameters, PutParameter), and for a new
+    secret a read of chamber's store config between them (its required tags, ``tags.py``);
+    with ``skip_unchanged`` one GetParameter first, and nothing more when the value is the
+    same. ``tags`` go on a new secret only: an existing one is an error (as in chamber)."""
     name = parameter_name(
         normalize_service(service, preserve_case), normalize_key(key, preserve_case)
     )
@@ -48,14 +52,21 @@ def write_secret(
     if skip_unchanged and store.read_value(name) == value:
         return WriteResult(name, None, False)
     current = store.current_versions([name]).get(name)
+    if current is None:
+        check_new_secrets(store, [name], tags or {})
+    elif tags:
+        raise SecretctlError(
+            f"{name} exists, and --tags go only on new secrets (as in chamber): nothing was "
+            "written; change its tags with `secretctl tag write`"
+        )
     version = (current.counter if current else 0) + 1
     expected = (current.ssm_version if current else 0) + 1
-    stored = store.write(name, value, version, tier)
+    stored = store.write(name, value, version, tier, tags or None)
     race = race_warning(name, expected, stored) if stored != expected else None
     return WriteResult(name, version, True, race)
 
 
-def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
+def first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
     """The first candidate name (``naming.lookup_names``) that ``fetch`` finds, and what it
     found; NotFoundError naming the names tried."""
     for name in names:
@@ -69,7 +80,7 @@ def _first_found(names: list[str], fetch):  # type: ignore[no-untyped-def]
 
 def read_value(store: SecretReader, service: str, key: str, *, preserve_case: bool = False) -> str:
     """The current value: one GetParameter (``read -q``)."""
-    return _first_found(lookup_names(service, key, preserve_case), store.read_value)[1]
+    return first_found(lookup_names(service, key, preserve_case), store.read_value)[1]
 
 
 def read_secret(
@@ -83,7 +94,7 @@ def read_secret(
     """Value and metadata of the current version (two requests) or of version N, numbered as
     ``history`` numbers it (``versions.py``): pages of GetParameterHistory, decrypted."""
     if version is None:
-        return _first_found(lookup_names(service, key, preserve_case), store.read)[1]
+        return first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
     for name in names:
         changes, _ = numbered(store.history(name, with_values=True))
@@ -99,7 +110,7 @@ def delete_secret(
     """Delete every version of a secret; a missing secret is an error. Returns its name.
     ``exact_key`` (chamber's ``--exact-key``) never lowercases the key."""
     names = lookup_names(service, key, preserve_case, exact_key=exact_key)
-    return _first_found(names, lambda name: name if store.delete(name) else None)[0]
+    return first_found(names, lambda name: name if store.delete(name) else None)[0]
 
 
 def history(
@@ -107,7 +118,7 @@ def history(
 ) -> tuple[str, list[Change], str]:
     """Every version of a secret, oldest first, each under the number ``read --version``
     takes; with the secret's name and the numbering used (``versions.CHAMBER`` or ``SSM``)."""
-    name, changes = _first_found(lookup_names(service, key, preserve_case), store.history)
+    name, changes = first_found(lookup_names(service, key, preserve_case), store.history)
     return (name, *numbered(changes))
 
 
