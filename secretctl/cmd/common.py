@@ -48,8 +48,8 @@ def tags_option(*names: str) -> Callable[[F], F]:
         "tags",
         multiple=True,
         metavar="K=V,...",
-        help="Tags for new secrets (existing secrets keep theirs), e.g. owner=team-a,tier=1; "
-        "may be repeated. Required tags (/_chamber/store-config) must be among them.",
+        help="Tags for new secrets only, e.g. owner=team-a,tier=1 (repeatable); the tags "
+        "that /_chamber/store-config requires must be among them.",
     )
 
 
