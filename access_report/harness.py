@@ -29,6 +29,9 @@ from pulumi.runtime.mocks import MockMonitor
 PROJECT = "secrets-platform"
 PROGRAM_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_ACCOUNT = "123456789012"
+#: The mocks name a resource by its logical name where Pulumi, unless told a name, adds "-"
+#: and 7 random characters: this many more in AWS.
+AUTONAME_SUFFIX = 8
 DEFAULT_REGION = "us-east-1"
 
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
@@ -58,6 +61,9 @@ class RecordedResource:
     retain_on_delete: bool = False
     #: The logical name of the parent ("" for the stack itself).
     parent: str = ""
+    #: Logical names of the resources Pulumi finishes before this one (``depends_on`` and
+    #: the resources whose outputs are among its inputs): the order AWS sees the calls in.
+    dependencies: tuple[str, ...] = ()
 
 
 class UnmodelledResource(AssertionError):
@@ -150,11 +156,12 @@ class _Options:
     protect: bool
     retain_on_delete: bool
     parent: str
+    dependencies: tuple[str, ...]
 
 
 class RecordingMonitor(MockMonitor):
-    """Pulumi's mock monitor, also keeping the options of each registration (the mocks'
-    ``new_resource`` sees only inputs)."""
+    """Pulumi's mock monitor, also keeping the options and dependencies of each registration
+    (the mocks' ``new_resource`` sees only inputs)."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
@@ -166,6 +173,7 @@ class RecordingMonitor(MockMonitor):
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
             parent=parent,
+            dependencies=tuple(sorted(urn.rsplit("::", 1)[-1] for urn in request.dependencies)),
         )
         return super().RegisterResource(request)
 

@@ -4,9 +4,10 @@
 
 Mocks and `pulumi preview` cannot see the account; this does, with the deployer's own
 credentials and read-only calls only (sts:GetCallerIdentity, iam:GetRole, iam:GetUser,
-iam:ListRoles, ecs:DescribeClusters, kms:ListAliases, kms:GetKeyPolicy, s3:HeadBucket,
-ec2:DescribeRegions, cloudtrail:DescribeTrails). One line per check, PASS, WARN (could not
-be verified from here; does not fail) or FAIL with the fix; exit 1 on any FAIL.
+iam:ListRoles, iam:GetAccountSummary, ecs:DescribeClusters, kms:ListAliases,
+kms:GetKeyPolicy, s3:HeadBucket, ec2:DescribeRegions, cloudtrail:DescribeTrails). One
+line per check, PASS, WARN (could not be verified from here; does not fail) or FAIL with the
+fix; exit 1 on any FAIL.
 
 The program itself runs under mocks for the caller's account (``run_stack_file``), so the
 checks judge exactly the names it would create.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from access_report.harness import (
+    ROLE,
     ProgramRun,
     allowed_accounts,
     load_stack_config,
@@ -37,8 +39,11 @@ from policies.context import AwsContext
 from policies.host_hardening import CLUSTER_STACK_TAG
 from policies.iam import SSO_ROLE_PATH, sso_role_arn_patterns
 from policies.matching import arn_like
+from policies.naming import role_path
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+#: Who a reader permission set's users may assume, in a check's words.
+AUDIT_READER = "the audit-reader role"
 #: CloudTrail: 5 trails per region and account, not adjustable; a multi-region trail counts
 #: in every region (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
 #: WhatIsCloudTrail-Limits.html).
@@ -186,10 +191,11 @@ def check_principal(arn: str, where: str, caller_account: str, clients: Clients)
 
 
 def check_permission_set(
-    permission_set: str, writers: list[str], ctx: AwsContext, sso_roles: list[str]
+    permission_set: str, users: list[str], ctx: AwsContext, sso_roles: list[str]
 ) -> Check:
     """The permission set is provisioned to this account: a role of its own under the
-    Identity Center path that the writer trust matches (the same patterns)."""
+    Identity Center path that the trust of the roles it may assume (``users``: "writer ci",
+    "the audit-reader role") matches (the same patterns)."""
     name = f"SSO permission set {permission_set}"
     matches, longer_name = sso_role_arn_patterns(ctx, permission_set)
     roles = [
@@ -199,14 +205,32 @@ def check_permission_set(
     ]
     if roles:
         return Check(name, PASS, f"provisioned to {ctx.account} as {roles[0].rsplit('/', 1)[1]}")
+    keys = " or ".join(
+        dict.fromkeys(
+            "audit.readerSsoPermissionSets" if user == AUDIT_READER else "ssoPermissionSets"
+            for user in users
+        )
+    )
     return Check(
         name,
         FAIL,
         f"no IAM Identity Center role of it in account {ctx.account}: no one can assume "
-        f"writer {', '.join(writers)}",
-        "assign the permission set to this account in IAM Identity Center (or correct its "
-        "name in ssoPermissionSets)",
+        f"{', '.join(users)}",
+        f"assign the permission set to this account in IAM Identity Center (or correct its "
+        f"name in {keys})",
     )
+
+
+def _permission_set_users(config: PlatformConfig) -> dict[str, list[str]]:
+    """Each permission set the stack trusts, with the roles its users may assume."""
+    users: dict[str, list[str]] = {}
+    for writer in config.writers:
+        for permission_set in writer.sso_permission_sets:
+            users.setdefault(permission_set, []).append(f"writer {writer.name}")
+    if config.audit.enabled:
+        for permission_set in config.audit.reader_sso_permission_sets:
+            users.setdefault(permission_set, []).append(AUDIT_READER)
+    return dict(sorted(users.items()))
 
 
 def _sso_roles(clients: Clients) -> list[str]:
@@ -412,6 +436,35 @@ def check_trails(trail_name: str, ctx: AwsContext, clients: Clients) -> Check:
     )
 
 
+def check_roles_quota(run: ProgramRun, clients: Clients) -> Check:
+    """The account has room for the roles this stack adds: IAM allows 1,000 roles per account
+    unless the quota was raised (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    reference_iam-quotas.html), and a `pulumi up` that runs out stops half way. The stack's
+    roles from an earlier `up` (under its path) are counted already."""
+    name = "IAM roles"
+    planned = len(run.of_type(ROLE))
+    path = role_path(run.stack)
+    iam = clients("iam", "")
+    try:
+        summary = iam.get_account_summary()["SummaryMap"]
+        paginator = iam.get_paginator("list_roles")
+        existing = sum(len(page["Roles"]) for page in paginator.paginate(PathPrefix=path))
+    except Exception as error:  # noqa: BLE001 - botocore's ClientError
+        return _denied(name, "iam:GetAccountSummary and iam:ListRoles", error)
+    roles, quota = summary["Roles"], summary["RolesQuota"]
+    adds = max(planned - existing, 0)
+    detail = f"the account has {roles} of its {quota} roles and this stack adds {adds}"
+    if roles + adds <= quota:
+        return Check(name, PASS, detail)
+    return Check(
+        name,
+        FAIL,
+        detail,
+        "ask for a higher 'Roles per account' quota (Service Quotas, IAM; up to 5,000), or "
+        "deploy fewer services in this account",
+    )
+
+
 def run_checks(
     run: ProgramRun,
     config: PlatformConfig,
@@ -428,7 +481,7 @@ def run_checks(
     ]
     if config.audit.enabled:
         checks.append(check_deployer(config, caller["Arn"], clients))
-    sets = sorted({ps for w in config.writers for ps in w.sso_permission_sets})
+    sets = _permission_set_users(config)
     if sets:
         try:
             sso_roles = _sso_roles(clients)
@@ -436,13 +489,7 @@ def run_checks(
             checks.append(_denied("SSO permission sets", "iam:ListRoles", error))
         else:
             checks += [
-                check_permission_set(
-                    ps,
-                    [w.name for w in config.writers if ps in w.sso_permission_sets],
-                    ctx,
-                    sso_roles,
-                )
-                for ps in sets
+                check_permission_set(ps, users, ctx, sso_roles) for ps, users in sets.items()
             ]
     checks.append(check_cluster(config, run.region, clients))
     checks.append(check_alias(config, ctx, clients))
@@ -451,6 +498,7 @@ def run_checks(
         for b in run.of_type(BUCKET)
     ]
     checks += [check_trails(t.inputs["name"], ctx, clients) for t in run.of_type(TRAIL)]
+    checks.append(check_roles_quota(run, clients))
     return tuple(c for c in checks if c is not None)
 
 

@@ -10,7 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from access_report.harness import KMS_ALIAS, KMS_KEY, ProgramRun, RecordedResource
+from access_report.harness import (
+    AUTONAME_SUFFIX,
+    KMS_ALIAS,
+    KMS_KEY,
+    ProgramRun,
+    RecordedResource,
+)
 from access_report.model import AccessModel, Grant, access_model
 from components.config import DEFAULT_KMS_KEY_ALIAS, decode_config, parse_config
 from policies.host_hardening import ECS_CONFIG_PATH, IMDS_ADDRESS
@@ -27,6 +33,12 @@ GLUE_TABLE = "aws:glue/catalogTable:CatalogTable"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 #: The export service stacks give the guard policy pack (policies/guard) as its config.
 GUARD_CONFIG_EXPORT = "guardPolicyConfig"
+#: The console's Switch Role takes a role whose path and name have at most 64 characters
+#: together (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage.html); the
+#: roles people assume (writers, break-glass in the SSM console, the audit reader) past it
+#: are assumed with the CLI or an SDK.
+SWITCH_ROLE_MAX = 64
+PEOPLE_ASSUME = ("writer", "reader")
 #: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
 SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
@@ -59,6 +71,8 @@ class RoleAccess:
     kms: list[KmsGrant] = field(default_factory=list)
     #: "actions on resources [when conditions]" outside SSM and KMS, one per statement
     other: list[str] = field(default_factory=list)
+    #: Characters of the role's path and name in AWS (Pulumi's generated name).
+    path_and_name_length: int = 0
 
 
 @dataclass
@@ -179,12 +193,15 @@ def role_accesses(run: ProgramRun) -> list[RoleAccess]:
     result = []
     for documents in run.roles():
         kind, name, label = _kind_and_name(documents.role, documents.trust)
+        role = documents.role
         access = RoleAccess(
             kind=kind,
             name=name,
-            role=documents.role.outputs["arn"],
+            role=role.outputs["arn"],
             secret_label=label,
             trusted=_trusted(documents.trust),
+            path_and_name_length=len(role.inputs.get("path", "/"))
+            + len(role.inputs.get("name") or f"{role.name}{'x' * AUTONAME_SUFFIX}"),
         )
         for _, document in documents.policies:
             _apply_permissions(access, document)
@@ -380,6 +397,11 @@ def _role_lines(access: RoleAccess) -> list[str]:
         lines.append(f"                   when {_conditions(grant.conditions)}")
     for other in access.other:
         lines.append(f"    also         : {other}")
+    if access.kind in PEOPLE_ASSUME and access.path_and_name_length > SWITCH_ROLE_MAX:
+        lines.append(
+            f"    console      : no Switch Role (path and name: {access.path_and_name_length} "
+            f"characters; the console takes {SWITCH_ROLE_MAX}): assume it with the CLI or an SDK"
+        )
     return lines
 
 

@@ -14,7 +14,13 @@ import pulumi_aws as aws
 from components._wiring import child, document, type_token
 from components.config import EcsHosts
 from policies.context import AwsContext
-from policies.host_hardening import CLUSTER_STACK_TAG, METADATA_OPTIONS, render_user_data
+from policies.host_hardening import (
+    CLUSTER_STACK_TAG,
+    CLUSTER_TAG,
+    LAUNCH_TEMPLATE_DESCRIPTION,
+    METADATA_OPTIONS,
+    render_user_data,
+)
 from policies.iam import (
     ec2_trust_policy,
     ecs_agent_policy,
@@ -89,7 +95,11 @@ class EcsHostHardening(pulumi.ComponentResource):
         user_data = render_user_data(cluster)
         template = aws.ec2.LaunchTemplate(
             f"{name}-launch-template",
-            description=f"secrets-platform: hardened ECS container host for {cluster}",
+            # EC2 allows 255 characters of version description (https://docs.aws.amazon.com/
+            # AWSEC2/latest/APIReference/API_LaunchTemplateVersion.html) and a cluster name
+            # may have 255 alone: the description is fixed, the cluster is in a tag (256).
+            description=LAUNCH_TEMPLATE_DESCRIPTION,
+            tags={CLUSTER_TAG: cluster},
             image_id=args.hosts.ami_id,
             instance_type=args.hosts.instance_type,
             iam_instance_profile={"arn": profile.arn},

@@ -32,7 +32,8 @@ def _epoch(text: str) -> float:
 
 
 class LookupService:
-    """The events and the request log (``times``: when each request arrived; ``throttled``)."""
+    """The events and the request log (``times``: when each request arrived; ``asked``: the
+    lookup attribute values of each admitted request; ``throttled``)."""
 
     def __init__(self, records: Iterable[dict[str, Any]], limit: int = LIMIT_PER_SECOND) -> None:
         unique: dict[str, dict[str, Any]] = {}
@@ -41,6 +42,7 @@ class LookupService:
         self.records = sorted(unique.values(), key=lambda r: r["eventTime"], reverse=True)
         self.limit = limit
         self.times: list[float] = []
+        self.asked: list[tuple[str, ...]] = []
         self.throttled = 0
         self.recent: deque[float] = deque()
         self.lock = threading.Lock()
@@ -75,6 +77,8 @@ class LookupService:
             (ATTRIBUTES[a["AttributeKey"]], a["AttributeValue"])
             for a in body.get("LookupAttributes", [])
         ]
+        with self.lock:
+            self.asked.append(tuple(value for _, value in wanted))
         matches = [
             r
             for r in self.records

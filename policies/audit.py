@@ -99,7 +99,9 @@ def audit_bucket_policy(
 
 def audit_log_writers_policy(bucket: str, ctx: AwsContext) -> dict:
     """For instance roles that ship application audit logs: put objects under ``app-audit/``
-    and nothing else (no read, no delete, no overwrite of a locked version)."""
+    and nothing else (no read, no delete, no overwrite of a locked version). The bucket's
+    default retention locks each object, so S3 takes only uploads with ``Content-MD5`` or a
+    checksum header (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html)."""
     return policy(
         {
             "Sid": "AppendApplicationAuditLogs",

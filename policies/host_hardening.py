@@ -36,6 +36,12 @@ METADATA_OPTIONS: dict[str, str | int] = {
 CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
 #: The tag that names the stack which created an ECS cluster.
 CLUSTER_STACK_TAG = "secrets-platform:stack"
+#: The tag that names the cluster a launch template's hosts join.
+CLUSTER_TAG = "secrets-platform:cluster"
+LAUNCH_TEMPLATE_DESCRIPTION = (
+    "secrets-platform: hardened ECS container host (IMDSv2, hop limit 1, no metadata for "
+    "containers)"
+)
 _CLUSTER_RE = re.compile(CLUSTER_NAME_PATTERN)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from secretctl import __version__
 from secretctl.cmd.audit import audit_group
+from secretctl.cmd.completion import COMPLETE_VARIABLE, completion_cmd
 from secretctl.cmd.copy import copy_cmd
 from secretctl.cmd.delete import delete_cmd
 from secretctl.cmd.diff import diff_cmd
@@ -21,6 +23,7 @@ from secretctl.cmd.list import list_cmd
 from secretctl.cmd.list_services import list_services_cmd
 from secretctl.cmd.read import read_cmd
 from secretctl.cmd.rollback import rollback_cmd
+from secretctl.cmd.tag import tag_group
 from secretctl.cmd.write import write_cmd
 from secretctl.errors import SecretctlError, UsageError, run_reporting_errors
 from secretctl.global_options import BACKEND_VARIABLE, RETRY_MODES, GlobalOptions
@@ -37,10 +40,11 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 
 
 class SecretctlGroup(click.Group):
-    """With no arguments, print the help and exit 0 (as chamber does)."""
+    """With no arguments, print the help and exit 0 (as chamber does); not while the shell
+    completes a command line (click parses it resiliently then)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args:
+        if not args and not ctx.resilient_parsing:
             click.echo(ctx.get_help())
             ctx.exit(0)
         return super().parse_args(ctx, args)
@@ -113,8 +117,17 @@ def version_cmd() -> None:
     click.echo(VERSION_MESSAGE % {"version": __version__})
 
 
+def _command_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of ``help COMMAND``: the command names."""
+    group = ctx.find_root().command
+    assert isinstance(group, click.Group)
+    if ctx.params.get(param.name or ""):
+        return []  # one command only
+    return [name for name in group.list_commands(ctx) if name.startswith(incomplete)]
+
+
 @click.command("help")
-@click.argument("command", nargs=-1)
+@click.argument("command", nargs=-1, shell_complete=_command_names)
 @click.pass_context
 def help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
     """Print the help of secretctl or of COMMAND (as chamber's help command)."""
@@ -146,8 +159,10 @@ for command in (
     export_cmd,
     import_cmd,
     find_cmd,
+    tag_group,
     version_cmd,
     audit_group,
+    completion_cmd,
     help_cmd,
 ):
     cli.add_command(command)
@@ -157,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run the click CLI; report errors as one line and an exit status."""
 
     def run() -> None:
+        if os.environ.get(COMPLETE_VARIABLE):  # the shell asks for completions (a TAB)
+            from secretctl.cmd.completion import register
+
+            register()
         try:
             status = cli.main(args=argv, prog_name="secretctl", standalone_mode=False)
             if isinstance(status, int) and status:  # ctx.exit(N) in a command (diff: differ)

@@ -3,12 +3,15 @@ only new or changed keys, concurrently with a small bound."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from secretctl.environ import check_env_name_clashes
 from secretctl.errors import SecretctlError, UsageError
 from secretctl.naming import normalize_key, normalize_service, parameter_name
+from secretctl.progress import Progress
 from secretctl.store.base import Store
+from secretctl.tags import check_new_secrets
 from secretctl.values import check_value
 from secretctl.writing import STOP_AFTER_FAILURES, write_all
 
@@ -63,9 +66,16 @@ def import_secrets(
     tier: str | None = None,
     preserve_case: bool = False,
     normalize_keys: bool = False,
+    tags: dict[str, str] | None = None,
+    progress: Callable[[int], Progress] | None = None,
 ) -> ImportResult:
     """Write the entries that are new or changed. Requests: the service's GetParametersByPath
-    pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key.
+    pages, one DescribeParameters per 50 changed keys, one PutParameter per new or changed key,
+    and, when a key is new, one read of chamber's store config (``tags.py``).
+
+    New keys get ``tags``. Every new key is checked against the store config's required tags
+    before anything is written, so a missing tag writes nothing. ``progress(total)`` makes the
+    progress display for the writes (``progress.for_keys``).
 
     Once the endpoint fails STOP_AFTER_FAILURES writes in a row (no answer, or only server
     errors), no new write starts. Counts are honest: written <= stored <= written + unknown,
@@ -78,9 +88,13 @@ def import_secrets(
     check_env_name_clashes(prepared, stored=current)
     to_write = {parameter_name(service, k): v for k, v in prepared.items() if current.get(k) != v}
     prefix = len(service) + 2
+    new = sorted(name for name in to_write if name[prefix:] not in current)
+    check_new_secrets(store, new, tags or {})
     existing = [name for name in to_write if name[prefix:] in current]
     versions = store.current_versions(existing) if existing else {}
-    tally = write_all(store, to_write, versions, tier)
+    new_tags = dict.fromkeys(new, tags) if tags else {}
+    with (progress or _no_progress)(len(to_write)) as shown:
+        tally = write_all(store, to_write, versions, tier, new_tags, shown.add)
     unchanged = len(prepared) - len(to_write)
     if not tally.complete:
         raise ImportIncomplete(
@@ -89,3 +103,7 @@ def import_secrets(
             "different)"
         )
     return ImportResult(written=len(tally.written), unchanged=unchanged, races=tally.races)
+
+
+def _no_progress(total: int) -> Progress:
+    return Progress(enabled=False)

@@ -50,14 +50,23 @@ class LoadedService:
 
 
 def load_services(
-    store: SecretReader, services: list[str], *, preserve_case: bool = False
+    store: SecretReader,
+    services: list[str],
+    *,
+    preserve_case: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> list[LoadedService]:
     """Each service with its key -> value, in the given order. One failure ends the command:
-    no service not yet started is loaded."""
+    no service not yet started is loaded. ``on_read(n)``: ``n`` more secrets read."""
     lookups = [service_lookup_names(s, preserve_case) for s in services]  # checked before AWS
 
+    def read(service: str) -> dict[str, str]:
+        if on_read is None:  # the call every SecretReader takes
+            return store.read_service(service)
+        return store.read_service(service, on_read)
+
     def load(at: int) -> LoadedService:
-        name, values = first_service(lookups[at], store.read_service)
+        name, values = first_service(lookups[at], read)
         return LoadedService(services[at], lookups[at], name, values)
 
     if len(services) == 1:
@@ -111,11 +120,15 @@ def load_environment(
 
 
 def load_keys(
-    store: SecretReader, services: list[str], *, preserve_case: bool = False
+    store: SecretReader,
+    services: list[str],
+    *,
+    preserve_case: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """What export writes: keys as stored over all services, later services winning, and the
-    warnings to print."""
-    loaded = load_services(store, services, preserve_case=preserve_case)
+    warnings to print. ``on_read(n)``: ``n`` more secrets read (for progress)."""
+    loaded = load_services(store, services, preserve_case=preserve_case, on_read=on_read)
     keys, overrides = merge_services(
         [(s.name, s.values) for s in loaded], label=lambda key: f"key {key!r}"
     )

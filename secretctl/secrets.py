@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from secretctl.errors import NotFoundError
+from secretctl.errors import NotFoundError, SecretctlError
 from secretctl.loading import first_service
 from secretctl.naming import (
     is_secret_name,
@@ -17,6 +17,7 @@ from secretctl.naming import (
     split_name,
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
+from secretctl.tags import check_new_secrets
 from secretctl.values import check_value
 from secretctl.versions import numbered, race_warning
 
@@ -38,9 +39,12 @@ def write_secret(
     tier: str | None = None,
     skip_unchanged: bool = False,
     preserve_case: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> WriteResult:
-    """Write one secret. Two requests (DescribeParameters, PutParameter); with
-    ``skip_unchanged`` one GetParameter first, and nothing more when the value is the same."""
+    """Write one secret. Two requests (DescribeParameters, PutParameter), and for a new
+    secret a read of chamber's store config between them (its required tags, ``tags.py``);
+    with ``skip_unchanged`` one GetParameter first, and nothing more when the value is the
+    same. ``tags`` go on a new secret only: an existing one is an error (as in chamber)."""
     name = parameter_name(
         normalize_service(service, preserve_case), normalize_key(key, preserve_case)
     )
@@ -48,9 +52,16 @@ def write_secret(
     if skip_unchanged and store.read_value(name) == value:
         return WriteResult(name, None, False)
     current = store.current_versions([name]).get(name)
+    if current is None:
+        check_new_secrets(store, [name], tags or {})
+    elif tags:
+        raise SecretctlError(
+            f"{name} exists, and --tags go only on new secrets (as in chamber): nothing was "
+            "written; change its tags with `secretctl tag write`"
+        )
     version = (current.counter if current else 0) + 1
     expected = (current.ssm_version if current else 0) + 1
-    stored = store.write(name, value, version, tier)
+    stored = store.write(name, value, version, tier, tags or None)
     race = race_warning(name, expected, stored) if stored != expected else None
     return WriteResult(name, version, True, race)
 

@@ -62,7 +62,7 @@ def _action(method: str) -> str:
 
 def describe_target(params: dict[str, Any]) -> str:
     """What a request targets, from its parameters (never ``Value``)."""
-    for field in ("Name", "Path"):
+    for field in ("Name", "Path", "ResourceId"):
         if field in params:
             return str(params[field])
     filters = params.get("ParameterFilters") or []

@@ -4,6 +4,7 @@ endpoint is down, and count honestly what became of each write."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -60,13 +61,16 @@ def write_all(
     to_write: dict[str, str],
     versions: dict[str, Current],
     tier: str | None,
+    tags: dict[str, dict[str, str]] | None = None,
+    done: Callable[[], None] | None = None,
 ) -> Tally:
     """Write every name -> value, MAX_CONCURRENT_WRITES at a time (in name order), each as the
     version after ``versions`` (chamber's counter goes on; a value over the standard tier's
     limit in the advanced tier), until done or until the endpoint
     failed STOP_AFTER_FAILURES writes in a row (no answer, or only server errors). A write
     that was sent and got no answer is counted unknown, never sent again, so that
-    written <= stored <= written + unknown."""
+    written <= stored <= written + unknown. The names in ``tags`` (new secrets) are created
+    with their tags; ``done()`` is called after each write, whatever became of it (progress)."""
     tally = Tally(planned=len(to_write))
     lock = threading.Lock()
     names = iter(sorted(to_write))
@@ -80,8 +84,13 @@ def write_all(
             current = versions.get(name, Current(0, 0))
             try:
                 value = to_write[name]
-                stored = store.write(name, value, current.counter + 1, tier_for(value, tier))
+                new_tags = (tags or {}).get(name)
+                stored = store.write(
+                    name, value, current.counter + 1, tier_for(value, tier), new_tags
+                )
             except SecretctlError as err:
+                if done is not None:
+                    done()
                 with lock:
                     tally.first_error = tally.first_error or str(err)
                     if isinstance(err, EndpointFailure):
@@ -93,6 +102,8 @@ def write_all(
                         tally.endpoint_failures_in_a_row = 0  # an answer: the endpoint is up
                     tally.failed += 1
                 continue
+            if done is not None:
+                done()
             with lock:
                 tally.written.append(name)
                 tally.endpoint_failures_in_a_row = 0

@@ -118,7 +118,9 @@ def _denied_wanted(fact: Fact, question: Question) -> bool:
         return False
     if fact.under.startswith("arn:"):
         return False
-    return question.wants(fact.under) or any(fact.under == f"/{s}" for s in question.services)
+    if fact.flag:  # a path: the service's own (a service is one level, /api/sub is not api's)
+        return any(fact.under == f"/{s}" for s in question.services)
+    return question.wants(fact.under)
 
 
 def denied_rows(facts: Iterable[Fact], question: Question) -> list[dict]:

@@ -128,9 +128,23 @@ def describe(err: BaseException, action: str, target: str) -> str:
         return f"cannot reach AWS for {action} on {target}: {err}"
     code = error_code(err) or type(err).__name__
     if code in {"AccessDenied", "AccessDeniedException", "403", "Forbidden"}:
+        reason = _aws_message(err)
+        if " is not authorized to perform: " in reason:  # AWS says which action and resource
+            return f"access denied: {action} on {target} ({reason})"
         return f"access denied: {action} on {target} (the caller's IAM policy does not allow it)"
     if code in {"NoSuchBucket", "404"} and action.startswith("s3:"):
         return f"{target} does not exist ({action}: {code})"
     if code in {"ThrottlingException", "Throttling", "TooManyRequestsException"}:
         return f"AWS throttled {action} on {target} after the retries; try again later"
-    return f"{action} on {target} failed: {code}"
+    reason = _aws_message(err)
+    return f"{action} on {target} failed: {code}" + (f" ({reason})" if reason else "")
+
+
+def _aws_message(err: BaseException, limit: int = 300) -> str:
+    """AWS's own message of a failed call (what says how to fix it: "WorkGroup does not
+    exist", "No output location provided"), on one line. The audit's calls (STS, SSM's
+    DescribeParameters, KMS's DescribeKey, CloudTrail, S3, Athena) never carry a value."""
+    response = getattr(err, "response", None)
+    message = response.get("Error", {}).get("Message") if isinstance(response, dict) else None
+    text = " ".join(str(message or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

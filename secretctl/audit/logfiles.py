@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def local_files(root: Path, account: str, region: str, window: Window) -> list[s
     """The log files under a directory for this account, region and window, sorted."""
     if not root.is_dir():
         raise UsageError(f"--source {root}: not a directory")
-    days = {day_folder(d) for d in window.days()}
+    days = {day_folder(d) for d in window.days(now=datetime.now(timezone.utc))}
     found = []
     for folder, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != DIGEST)
@@ -71,6 +72,14 @@ class S3Location:
                 f"--source {source}: not a valid bucket name; use s3://BUCKET[/PREFIX]"
             )
         prefix = prefix.strip("/")
+        parts = prefix.split("/")
+        if "AWSLogs" in parts:  # a folder of the layout, pasted from the console
+            trail = "/".join([bucket, *parts[: parts.index("AWSLogs")]])
+            raise UsageError(
+                f"--source {source}: give the trail's bucket and prefix, the part before "
+                f"AWSLogs/ (s3://{trail}); choose the account and region with --account and "
+                "--region"
+            )
         return cls(bucket, f"{prefix}/" if prefix else "")
 
     def __str__(self) -> str:
@@ -113,9 +122,8 @@ def s3_files(
 
     client = aws.client("s3")
     roots = s3_trail_roots(client, location, account)
-    folders = [
-        f"{root}CloudTrail/{region}/{day_folder(day)}/" for root in roots for day in window.days()
-    ]
+    days = window.days(now=datetime.now(timezone.utc))
+    folders = [f"{root}CloudTrail/{region}/{day_folder(day)}/" for root in roots for day in days]
 
     def keys(folder: str) -> list[str]:
         return [

@@ -4,7 +4,8 @@ of the last 90 days; nothing to set up).
 CloudTrail allows 2 LookupEvents requests per second per account and region: requests are
 spaced so that no second holds more than two, and a throttled request waits (doubling, up to
 8 s) and is tried again. One attribute per lookup is allowed, so SSM and KMS are two chains of
-pages (50 events each)."""
+pages (50 events each), and a question asks only for the sources its rules use (``writes``:
+SSM only)."""
 
 from __future__ import annotations
 
@@ -57,11 +58,13 @@ def lookup_records(
     retries: int,
     pacer: Pacer | None = None,
     on_page: Callable[[int], None] | None = None,
+    sources: tuple[str, ...] = SOURCES,
 ) -> Iterator[dict[str, Any]]:
-    """Every SSM and KMS management event of ``[since, until)`` as a CloudTrail record."""
+    """Every management event of ``sources`` (SSM and KMS) in ``[since, until)`` as a
+    CloudTrail record."""
     client = aws.client("cloudtrail", mode="standard", retries=0)  # we pace and retry ourselves
     pacer = pacer or Pacer()
-    for source in SOURCES:
+    for source in sources:
         args: dict[str, Any] = {
             "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": source}],
             "StartTime": since,

@@ -14,7 +14,7 @@ A record becomes zero or more ``Fact``s:
 - ``known``:  a parameter named by a KMS encryption context (it exists for path coverage)
 - ``write``:  a successful change to a parameter (``action``: the event name)
 - ``denied``: a refusal (``subject``: the target as reported; ``under``: the parameter or path
-              that decides which service it belongs to, "" when none)
+              that decides which service it belongs to, "" when none; ``flag``: a path)
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ PATH_RULE = PathRule()
 # Where a refusal names its targets: for SSM every name, path and (tags) parameter resource id
 # of the request, and only when the request has none of them, the resource ARN in
 # errorMessage; for KMS the request's key id, else the ARN in errorMessage, else the first
-# of the event's resources.
+# of the event's resources, else the parameter of its PARAMETER_ARN context.
 DENIED_FIELDS: tuple[tuple[str, str, bool], ...] = (  # (field, what it holds, a list)
     ("name", "parameter", False),
     ("names", "parameter", True),
@@ -199,6 +199,13 @@ def parameter_of(value: Any, scope: Scope) -> str | None:
     return name if is_audited_name(name) else None
 
 
+def same_account(recipient: Any, scope: Scope) -> bool:
+    """Whether an event with this ``recipientAccountId`` is about the audited account's
+    parameters (an organisation trail holds every account's events; an event without the
+    field is kept)."""
+    return not recipient or recipient == scope.account
+
+
 def service_of(name: str) -> str:
     """``/team/api/key`` -> ``team/api``."""
     return name[1:].rpartition("/")[0]
@@ -234,10 +241,25 @@ for _rule in NAME_RULES:
 RULE_EVENTS = frozenset(_RULES_BY_EVENT) | {(PATH_RULE.source, PATH_RULE.event)}
 
 
+def sources_for(question_kind: str) -> tuple[str, ...]:
+    """The event sources whose events can change a question's answer: ``writes`` come from
+    the write rules only; ``reads`` and ``unused`` from the read, path and known rules (and
+    writes, which make parameters known); ``denied`` from both sources."""
+    if question_kind == "denied":
+        return SOURCES
+    kinds = {"write"} if question_kind == "writes" else {"read", "known", "write"}
+    found = {rule.source for rule in NAME_RULES if rule.kind in kinds}
+    if question_kind != "writes":
+        found.add(PATH_RULE.source)
+    return tuple(source for source in SOURCES if source in found)
+
+
 def classify(record: Mapping[str, Any], scope: Scope) -> list[Fact]:
     """The facts one CloudTrail record holds for ``scope`` (none for most records)."""
     source = record.get("eventSource")
     if source not in SOURCES or record.get("awsRegion") != scope.region:
+        return []
+    if not same_account(record.get("recipientAccountId"), scope):
         return []
     when = record.get("eventTime")
     if not isinstance(when, str) or not scope.since <= when < scope.until:
@@ -296,23 +318,24 @@ def _denied(
     found = _DENIED_RESOURCE.search(message) if isinstance(message, str) else None
     resource_arn = found.group(1) if found else None
     if source == SSM:
-        targets: list[tuple[str, str]] = []  # (target as reported, what decides its service)
+        # (target as reported, what decides its service, whether it is a path)
+        targets: list[tuple[str, str, bool]] = []
         fields = [f for f in DENIED_FIELDS if f[1] != "key"]
         for field, holds, many in fields:
             if field == "resourceId" and request.get("resourceType") != "Parameter":
                 continue
             for value in _values(request, field, many):
                 if holds == "path" and isinstance(value, str):
-                    targets.append((value, strip_path(value)))
+                    targets.append((value, strip_path(value), True))
                 elif holds == "parameter" and (name := parameter_of(value, scope)):
-                    targets.append((name, name))
+                    targets.append((name, name, False))
         if all(request.get(field) is None for field, _, _ in fields):
             name = parameter_of(resource_arn, scope)
             if name:
-                targets.append((name, name))
+                targets.append((name, name, False))
         return [
-            Fact("denied", event_id, when, who, target, action=action, error=error, under=under)
-            for target, under in targets
+            Fact("denied", event_id, when, who, target, path, action, error, under)
+            for target, under, path in targets
         ]
     # KMS: a refusal on the secrets key, or with a parameter's encryption context
     context = parameter_of(dig(request, PARAMETER_CONTEXT.split(".")), scope)
@@ -323,7 +346,9 @@ def _denied(
     named = {key_id, resource_arn, first_arn} - {None}
     if context is None and not named & scope.key_ids:
         return []
-    target = key_id or resource_arn or first_arn
+    # A refused Parameter Store decrypt often names no key at all (KMS does not tell a caller
+    # it may not use the key which key it is): the secret it was for is then the target.
+    target = key_id or resource_arn or first_arn or context
     if not target:
         return []
     return [

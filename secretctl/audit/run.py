@@ -4,17 +4,20 @@ what exists now, then the rules. The function commands and tests call."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from secretctl.audit.answers import Existing, Question, answer, relevant, unused_from_reads
 from secretctl.audit.progress import Progress
-from secretctl.audit.rules import Fact, Scope, classify
+from secretctl.audit.rules import Fact, Scope, classify, path_covers, sources_for
 from secretctl.audit.window import Window
 from secretctl.errors import UsageError
 
 LOOKUP_DAYS = 90
+LOOKUP_SLACK = timedelta(minutes=5)
 SOURCE_HINT = "use lookup, athena, s3://BUCKET[/PREFIX] or a directory of CloudTrail log files"
 
 
@@ -38,6 +41,8 @@ class AuditResult:
 
 def source_kind(request: AuditRequest) -> str:
     """``lookup``, ``athena``, ``s3`` or ``dir``; bad input is refused before any AWS call."""
+    if request.account is not None and not re.fullmatch(r"[0-9]{12}", request.account):
+        raise UsageError(f"invalid --account {request.account!r}: an AWS account id is 12 digits")
     source = request.source
     if source == "lookup":
         return "lookup"
@@ -74,6 +79,14 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     question, window = request.question, request.window
     aws = Aws(request.region, request.retries)
     account = request.account or aws.account()
+    if kind == "lookup" and request.account:
+        caller = aws.account()
+        if caller != request.account:
+            raise UsageError(
+                f"--account {request.account} with --source lookup: LookupEvents sees only the "
+                f"caller's account ({caller}); read another account's trail with "
+                "--source s3://BUCKET, a directory or --source athena"
+            )
     key_ids = (
         aws.secrets_key_ids(resolve_kms_key(os.environ))
         if question.kind == "denied"
@@ -86,14 +99,22 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     result = AuditResult([])
     try:
         if kind == "athena":
-            result.rows = _athena(aws, request, scope, existing, progress)
+            result.rows = _athena(aws, request, scope, existing, result, progress)
             return result
         if kind == "lookup":
-            facts = _lookup(aws, request, scope, result, progress)
+            facts: list[Fact] | None = _lookup(aws, request, scope, result, progress)
         else:
             facts = _files(aws, kind, request, scope, result, progress)
     finally:
         progress.done()
+    if facts is None:  # not one log file was read: no evidence of anything
+        if question.kind == "unused":
+            result.notes.append(
+                "note: no log file was read: no secret is reported unused without the events "
+                "to prove it"
+            )
+            return result
+        facts = []
     result.rows = answer(question, facts, existing)
     return result
 
@@ -101,17 +122,14 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
 def _lookup(
     aws: Any, request: AuditRequest, scope: Scope, result: AuditResult, progress: Progress
 ) -> list[Fact]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     from secretctl.audit.lookup import lookup_records
 
     window = request.window
-    oldest = datetime.now(timezone.utc) - timedelta(days=LOOKUP_DAYS)
-    if window.since < oldest:
-        result.notes.append(
-            f"note: LookupEvents holds the last {LOOKUP_DAYS} days only; for older events use "
-            "--source s3://BUCKET (the trail's log files) or --source athena"
-        )
+    note = lookup_note(window.since, datetime.now(timezone.utc))
+    if note:
+        result.notes.append(note)
     pages = [0, 0]
 
     def on_page(events: int) -> None:
@@ -121,9 +139,25 @@ def _lookup(
 
     facts = []
     retries = aws.retries
-    for record in lookup_records(aws, window.since, window.until, retries, on_page=on_page):
+    sources = sources_for(request.question.kind)
+    records = lookup_records(
+        aws, window.since, window.until, retries, on_page=on_page, sources=sources
+    )
+    for record in records:
         facts.extend(f for f in classify(record, scope) if relevant(f, request.question))
     return facts
+
+
+def lookup_note(since: datetime, now: datetime) -> str | None:
+    """The note for a window that starts before LookupEvents' reach. A window that starts
+    within a few minutes of it (``unused``'s default 90 days, measured when the command
+    started) gets none."""
+    if since >= now - timedelta(days=LOOKUP_DAYS) - LOOKUP_SLACK:
+        return None
+    return (
+        f"note: LookupEvents holds the last {LOOKUP_DAYS} days only; for older events use "
+        "--source s3://BUCKET (the trail's log files) or --source athena"
+    )
 
 
 def _files(
@@ -133,7 +167,8 @@ def _files(
     scope: Scope,
     result: AuditResult,
     progress: Progress,
-) -> list[Fact]:
+) -> list[Fact] | None:
+    """The facts of the window's log files; None when not one file could be read."""
     from secretctl.audit import logfiles, scan
 
     window = request.window
@@ -154,16 +189,28 @@ def _files(
             f"note: no CloudTrail log files for account {scope.account}, region {scope.region} "
             f"between {scope.since} and {scope.until} under {where}"
         )
-        return []
+        return None
     scanned = scan.scan(
         refs, make_fetch, scope, request.question, threads=threads, on_progress=progress.files
     )
     result.notes.extend(f"warning: {w}" for w in scanned.warnings)
+    if not scanned.files:
+        return None
+    if scanned.warnings and request.question.kind == "unused":
+        result.notes.append(
+            f"warning: {len(scanned.warnings)} of {len(refs)} log files could not be read: a "
+            "secret read only in them is listed as unused"
+        )
     return scanned.facts
 
 
 def _athena(
-    aws: Any, request: AuditRequest, scope: Scope, existing: list[Existing], progress: Progress
+    aws: Any,
+    request: AuditRequest,
+    scope: Scope,
+    existing: list[Existing],
+    result: AuditResult,
+    progress: Progress,
 ) -> list[dict[str, Any]]:
     from secretctl.audit.athena import run_query
     from secretctl.audit.sql import question_sql
@@ -173,14 +220,21 @@ def _athena(
     sql = question_sql(
         request.athena_table, scope, request.window, question, [e.name for e in existing]
     )
-    polls = [0]
+    scanned = [0]
 
     def on_poll(state: str, stats: dict[str, Any]) -> None:
-        polls[0] += 1
-        scanned = stats.get("DataScannedInBytes", 0)
-        progress.show(f"audit: Athena query {state.lower()}, {scanned / 1e6:,.1f} MB scanned")
+        scanned[0] = int(stats.get("DataScannedInBytes") or 0)
+        progress.show(f"audit: Athena query {state.lower()}, {scanned[0] / 1e6:,.1f} MB scanned")
 
     rows = run_query(aws.client("athena"), sql, request.athena_workgroup, on_poll=on_poll)
+    if question.kind == "unused" and not scanned[0]:
+        # no log file under the table's partitions for this account, region and days
+        result.notes.append(
+            f"note: Athena scanned no data for account {scope.account}, region {scope.region} "
+            f"between {scope.since} and {scope.until}: no secret is reported unused without "
+            "the events to prove it"
+        )
+        return []
     return athena_answer(question, rows, existing)
 
 
@@ -189,7 +243,16 @@ def athena_answer(
 ) -> list[dict[str, Any]]:
     """Athena's text cells in the ``--json`` shapes and orders of the local engine."""
     if question.kind == "unused":
-        return unused_from_reads({r["parameter"] for r in rows}, existing)
+        read = {r["subject"] for r in rows if r["kind"] == "read"}
+        paths = [
+            (r["subject"] or "", r["recursive"] == "true") for r in rows if r["kind"] == "path"
+        ]
+        read |= {
+            e.name
+            for e in existing
+            if any(path_covers(p, recursive, e.name) for p, recursive in paths)
+        }
+        return unused_from_reads(read, existing)
     if question.kind == "reads":
         shaped = [
             {

@@ -22,7 +22,15 @@ from typing import Any
 from secretctl.audit.answers import Question, relevant
 from secretctl.audit.aws import AccessDeniedError
 from secretctl.audit.extra import require_extra
-from secretctl.audit.rules import PATH_RULE, RULE_EVENTS, SOURCES, Fact, Scope, classify
+from secretctl.audit.rules import (
+    PATH_RULE,
+    RULE_EVENTS,
+    SOURCES,
+    Fact,
+    Scope,
+    classify,
+    same_account,
+)
 
 msgspec = require_extra("msgspec")
 try:  # ISA-L's gzip is 2-3x zlib's; zlib is the fallback
@@ -44,6 +52,7 @@ class _Record(msgspec.Struct):
     awsRegion: str | None = None
     eventName: str | None = None
     eventID: str | None = None
+    recipientAccountId: str | None = None
     errorCode: str | None = None
     errorMessage: str | None = None
     userIdentity: msgspec.Raw = _NULL
@@ -105,21 +114,32 @@ def facts_of_log(data: bytes, scope: Scope, question: Question) -> tuple[list[Fa
             continue
         if r.eventTime is None or not since <= r.eventTime < until:
             continue
+        if not same_account(r.recipientAccountId, scope):
+            continue
         if not r.errorCode and (r.eventSource, r.eventName) not in RULE_EVENTS:
             continue
         if marks and r.eventName != PATH_RULE.event and not _mentions(r, marks):
             continue
+        try:
+            identity, request, resources = (
+                _raw(r.userIdentity),
+                _raw(r.requestParameters),
+                _raw(r.resources),
+            )
+        except msgspec.DecodeError as err:  # bytes that are not UTF-8 inside a record
+            raise NotCloudTrail(f"not a CloudTrail log file ({err})") from None
         record = {
             "eventSource": r.eventSource,
             "eventTime": r.eventTime,
             "awsRegion": r.awsRegion,
             "eventName": r.eventName,
             "eventID": r.eventID,
+            "recipientAccountId": r.recipientAccountId,
             "errorCode": r.errorCode,
             "errorMessage": r.errorMessage,
-            "userIdentity": _raw(r.userIdentity),
-            "requestParameters": _raw(r.requestParameters),
-            "resources": _raw(r.resources),
+            "userIdentity": identity,
+            "requestParameters": request,
+            "resources": resources,
         }
         facts.extend(f for f in classify(record, scope) if relevant(f, question))
     return facts, len(log.Records)

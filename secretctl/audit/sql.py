@@ -127,6 +127,7 @@ def events_cte(table: str, scope: Scope, window: Window) -> str:
       AND "{PARTITION_DATE}" BETWEEN {quote(day_folder(days[0]))} AND {quote(day_folder(days[-1]))}
       AND eventtime >= {quote(scope.since)} AND eventtime < {quote(scope.until)}
       AND awsregion = {quote(scope.region)}
+      AND coalesce(NULLIF(recipientaccountid, ''), {quote(scope.account)}) = {quote(scope.account)}
       AND eventsource IN {_in(SOURCES)}
   ) AS deliveries
   WHERE delivery = 1
@@ -230,6 +231,24 @@ GROUP BY parameter, principal
 ORDER BY parameter, principal"""
 
 
+def unused_sql(table: str, scope: Scope, window: Window, question: Question) -> str:
+    """Rows (kind, subject, recursive) of ``audit unused``: every parameter asked about that
+    a read names (``read``), and every path a ``GetParametersByPath`` read (``path``). Which
+    existing parameters the paths cover is computed from SSM's list after the query, so the
+    query does not name them (Athena's query text is limited to 262,144 bytes; an account's
+    parameters are not)."""
+    return f"""WITH {events_cte(table, scope, window)},
+{named_cte(scope)},
+{paths_cte()}
+SELECT DISTINCT 'read' AS kind, parameter AS subject, 'false' AS recursive
+FROM facts
+WHERE kind = 'read' AND {wants("parameter", question)}
+UNION
+SELECT DISTINCT 'path' AS kind, path AS subject,
+       CASE WHEN recursive THEN 'true' ELSE 'false' END AS recursive
+FROM paths"""
+
+
 def writes_sql(table: str, scope: Scope, window: Window, question: Question) -> str:
     return f"""WITH {events_cte(table, scope, window)},
 {named_cte(scope)}
@@ -278,7 +297,8 @@ def denied_sql(table: str, scope: Scope, window: Window, question: Question) -> 
     keys = _in(sorted(scope.key_ids)) if scope.key_ids else "(NULL)"
     selects.append(
         f"SELECT e.eventid, e.eventtime, e.principal, e.eventsource, e.eventname, e.errorcode, "
-        f"coalesce({key_id}, {resource_arn}, {first_arn}) AS target, "
+        f"coalesce({key_id}, {resource_arn}, {first_arn}, "
+        f"CASE WHEN {is_audited(context)} THEN {context} END) AS target, "
         f"CASE WHEN {is_audited(context)} THEN {context} ELSE '' END AS under, 'key' AS holds "
         f"FROM events e WHERE e.eventsource = {quote(KMS)} AND {refused} "
         f"AND ({is_audited(context)} OR {key_id} IN {keys} OR {resource_arn} IN {keys} "
@@ -290,7 +310,8 @@ def denied_sql(table: str, scope: Scope, window: Window, question: Question) -> 
         paths = _in("/" + s for s in question.services)
         service_filter = (
             f"(under <> '' AND NOT starts_with(under, 'arn:') "
-            f"AND ({wants('under', question)} OR under IN {paths}))"
+            f"AND ((holds = 'path' AND under IN {paths}) "
+            f"OR (holds <> 'path' AND {wants('under', question)})))"
         )
     return f"""WITH {events_cte(table, scope, window)},
 targets AS (
@@ -298,7 +319,8 @@ targets AS (
 ),
 refusals AS (
   SELECT DISTINCT eventid, eventtime, principal,
-         split_part(eventsource, '.', 1) || ':' || eventname AS action, target, errorcode, under
+         split_part(eventsource, '.', 1) || ':' || eventname AS action, target, errorcode, under,
+         holds
   FROM targets
   WHERE target IS NOT NULL AND (holds <> 'parameter' OR {is_audited("target")})
 )
@@ -311,10 +333,12 @@ ORDER BY "time", principal, action, target"""
 def question_sql(
     table: str, scope: Scope, window: Window, question: Question, existing: Iterable[str] = ()
 ) -> str:
-    """The query for ``question`` (``unused`` asks for the reads of the services)."""
-    if question.kind in ("reads", "unused"):
-        asked = Question("reads", question.services, question.key)
-        return reads_sql(table, scope, window, asked, existing)
+    """The query for ``question`` (``existing``: the parameters SSM lists, which ``reads``
+    names for the paths its principals read; ``unused`` does not need them)."""
+    if question.kind == "reads":
+        return reads_sql(table, scope, window, question, existing)
+    if question.kind == "unused":
+        return unused_sql(table, scope, window, question)
     if question.kind == "writes":
         return writes_sql(table, scope, window, question)
     if question.kind == "denied":

@@ -23,8 +23,17 @@ THROTTLE_CAP_SECONDS = 8.0
 TRANSIENT_BASE_SECONDS = 0.1
 TRANSIENT_CAP_SECONDS = 2.0
 
-# actions that change nothing: safe to send again when an answer was lost
-IDEMPOTENT = {"GetParameter", "GetParametersByPath", "GetParameterHistory", "DescribeParameters"}
+# actions safe to send again when an answer was lost: reads, and tag changes (setting or
+# removing the same tags twice leaves the same tags)
+IDEMPOTENT = {
+    "GetParameter",
+    "GetParametersByPath",
+    "GetParameterHistory",
+    "DescribeParameters",
+    "ListTagsForResource",
+    "AddTagsToResource",
+    "RemoveTagsFromResource",
+}
 
 
 def backoff_delay(attempt: int, throttled: bool, rng: random.Random | None = None) -> float:

@@ -187,3 +187,6 @@ class LeanSsmClient:
     put_parameter = _boto3_style("PutParameter")
     delete_parameter = _boto3_style("DeleteParameter")
     delete_parameters = _boto3_style("DeleteParameters")
+    list_tags_for_resource = _boto3_style("ListTagsForResource")
+    add_tags_to_resource = _boto3_style("AddTagsToResource")
+    remove_tags_from_resource = _boto3_style("RemoveTagsFromResource")

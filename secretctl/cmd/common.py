@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from secretctl.store.ssm import SsmStore
 
 PRESERVE_CASE_VARIABLE = "SECRETCTL_PRESERVE_CASE"
+F = TypeVar("F", bound=Callable[..., Any])
 
 preserve_case_option = click.option(
     "--preserve-case",
@@ -42,6 +43,31 @@ def preserve_case_from_env() -> bool:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def tags_option(*names: str) -> Callable[[F], F]:
+    """``--tags k=v,...`` for commands that create secrets: the tags of new secrets (chamber's
+    ``write -t/--tags``); repeatable. Parsed with ``tags.parse_tags``."""
+    return click.option(
+        *names,
+        "tags",
+        multiple=True,
+        metavar="K=V,...",
+        help="Tags for new secrets only, e.g. owner=team-a,tier=1 (repeatable); the tags "
+        "that /_chamber/store-config requires must be among them.",
+    )
+
+
+def complete_paths(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of an argument that names a file: the shell completes paths."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
+def quiet_option(help: str) -> Callable[[F], F]:  # noqa: A002
+    """``-q/--quiet`` for commands that show progress on a terminal."""
+    return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
 def global_options(ctx: click.Context) -> GlobalOptions:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from secretctl.cmd.common import get_store, global_options, preserve_case_option
@@ -19,8 +21,37 @@ class ExecCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+def _commands_on_path(prefix: str) -> list[str]:
+    """The programs on PATH whose names begin with ``prefix`` (what a shell completes)."""
+    import os
+
+    found: set[str] = set()
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        try:
+            with os.scandir(directory or ".") as entries:
+                for entry in entries:
+                    if entry.name.startswith(prefix) and os.access(entry.path, os.X_OK):
+                        found.add(entry.name)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of exec's arguments: services are not completed (that would need
+    AWS); after '--', a program on PATH (or a path), then files."""
+    from click.shell_completion import CompletionItem
+
+    argv = ctx.meta.get("exec_argv")
+    if argv is None:
+        return []
+    if argv or "/" in incomplete:
+        return [CompletionItem(incomplete, type="file")]
+    return [CompletionItem(name) for name in _commands_on_path(incomplete)]
+
+
 @click.command("exec", cls=ExecCommand)
-@click.argument("services", nargs=-1, required=True)
+@click.argument("services", nargs=-1, required=True, shell_complete=_complete)
 @click.option("--pristine", is_flag=True, help="Give the command only the secrets.")
 @click.option(
     "--strict",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option, warn
+from secretctl.cmd.common import get_store, preserve_case_option, quiet_option, warn
 
 FORMATS = ["json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars"]
 
@@ -19,6 +19,7 @@ FORMATS = ["json", "yaml", "dotenv", "java-properties", "csv", "tsv", "tfvars"]
     help="Write here instead of stdout: a file is replaced atomically with mode 0600 (through "
     "a symlink, its target); a FIFO, a character device or /dev/fd/N is written in place.",
 )
+@quiet_option("No progress on the terminal (warnings and errors are still printed).")
 @preserve_case_option
 @click.pass_context
 def export_cmd(
@@ -26,14 +27,22 @@ def export_cmd(
     services: tuple[str, ...],
     fmt: str,
     output_file: str | None,
+    quiet: bool,
     preserve_case: bool,
 ) -> None:
     """Export the secrets of SERVICES (later ones override earlier ones)."""
     from secretctl.export_formats import render
     from secretctl.files import write_private_file
     from secretctl.loading import load_keys
+    from secretctl.progress import for_keys
 
-    secrets, warnings = load_keys(get_store(ctx), list(services), preserve_case=preserve_case)
+    with for_keys("export", quiet=quiet, unit="keys read") as progress:
+        secrets, warnings = load_keys(
+            get_store(ctx),
+            list(services),
+            preserve_case=preserve_case,
+            on_read=progress.add if progress.enabled else None,
+        )
     for message in warnings:
         warn(message)
     text = render(fmt, secrets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -45,8 +46,11 @@ class SecretReader(Protocol):
     def read_value(self, name: str) -> str | None:
         """The current value, or None when the secret does not exist (one request)."""
 
-    def read_service(self, service: str) -> dict[str, str]:
-        """Every key and value directly under a service."""
+    def read_service(
+        self, service: str, on_read: Callable[[int], None] | None = None
+    ) -> dict[str, str]:
+        """Every key and value directly under a service; ``on_read(n)`` as ``n`` more are
+        read (for progress)."""
 
 
 class Store(SecretReader, Protocol):
@@ -58,9 +62,26 @@ class Store(SecretReader, Protocol):
     def current_versions(self, names: list[str]) -> dict[str, Current]:
         """The current version of each existing name (absent names are left out)."""
 
-    def write(self, name: str, value: str, version: int, tier: str | None) -> int:
+    def write(
+        self,
+        name: str,
+        value: str,
+        version: int,
+        tier: str | None,
+        tags: dict[str, str] | None = None,
+    ) -> int:
         """Store a value as a new version carrying chamber's counter ``version``; return the
-        version number SSM gave it."""
+        version number SSM gave it. ``tags``: create a new secret with them (an error when the
+        secret exists)."""
+
+    def read_tags(self, name: str) -> dict[str, str] | None:
+        """A secret's tags; None when the secret does not exist."""
+
+    def add_tags(self, name: str, tags: dict[str, str]) -> bool:
+        """Add or update tags; False when the secret does not exist."""
+
+    def remove_tags(self, name: str, keys: list[str]) -> bool:
+        """Remove tags by key; False when the secret does not exist."""
 
     def delete(self, name: str) -> bool:
         """Delete every version; False when the secret did not exist."""

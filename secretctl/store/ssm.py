@@ -150,22 +150,79 @@ class SsmStore:
                 )
         return versions
 
-    def write(self, name: str, value: str, version: int, tier: str | None) -> int:
+    def write(
+        self,
+        name: str,
+        value: str,
+        version: int,
+        tier: str | None,
+        tags: dict[str, str] | None = None,
+    ) -> int:
         """One PutParameter: SecureString under our KMS key, Description = chamber's counter.
-        Returns SSM's version number for it."""
+        Returns SSM's version number for it. With ``tags``, the secret must be new: SSM takes
+        tags only without Overwrite, so it is created with them in the same request (chamber
+        makes a second request for them), and a secret that another writer created in the
+        meantime is an error rather than a value stored without its tags."""
         args: dict[str, Any] = {
             "Name": name,
             "Value": value,
             "Type": "SecureString",
             "KeyId": self.kms_key,
-            "Overwrite": True,
+            "Overwrite": not tags,
             "Description": str(version),
         }
         if tier:
             args["Tier"] = tier
+        if tags:
+            args["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
         with aws_call("PutParameter", name, self.kms_key):
-            out = self.client.put_parameter(**args)
+            try:
+                out = self.client.put_parameter(**args)
+            except Exception as err:
+                if tags and error_code(err) == "ParameterAlreadyExists":
+                    from secretctl.errors import AwsError
+
+                    raise AwsError(
+                        f"{name} was created by another writer just now, and tags go only on "
+                        "new secrets: nothing was written; set its tags with `secretctl tag "
+                        "write`"
+                    ) from None
+                raise
         return int(out.get("Version", 0))
+
+    def read_tags(self, name: str) -> dict[str, str] | None:
+        """One ListTagsForResource; None when the secret does not exist."""
+        with aws_call("ListTagsForResource", name):
+            try:
+                out = self.client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
+            except Exception as err:
+                if error_code(err) == "InvalidResourceId":
+                    return None
+                raise
+        return {str(t["Key"]): str(t["Value"]) for t in out.get("TagList", [])}
+
+    def add_tags(self, name: str, tags: dict[str, str]) -> bool:
+        """One AddTagsToResource (a key already there takes the new value); False when the
+        secret does not exist."""
+        pairs = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        return self._tag_call("add_tags_to_resource", "AddTagsToResource", name, Tags=pairs)
+
+    def remove_tags(self, name: str, keys: list[str]) -> bool:
+        """One RemoveTagsFromResource (a key not there is no error); False when the secret
+        does not exist."""
+        return self._tag_call(
+            "remove_tags_from_resource", "RemoveTagsFromResource", name, TagKeys=sorted(keys)
+        )
+
+    def _tag_call(self, method: str, action: str, name: str, **args: Any) -> bool:
+        with aws_call(action, name):
+            try:
+                getattr(self.client, method)(ResourceType="Parameter", ResourceId=name, **args)
+            except Exception as err:
+                if error_code(err) == "InvalidResourceId":
+                    return False
+                raise
+        return True
 
     def delete(self, name: str) -> bool:
         """One DeleteParameter."""
@@ -192,13 +249,18 @@ class SsmStore:
         params = self._describe([{"Key": "Path", "Option": "OneLevel", "Values": [path]}])
         return [_meta(p) for p in params if is_secret_name(p["Name"])]
 
-    def read_service(self, service: str) -> dict[str, str]:
-        """Pages of 10 from GetParametersByPath on ``/<service>/``, not recursive, decrypted."""
+    def read_service(
+        self, service: str, on_read: Callable[[int], None] | None = None
+    ) -> dict[str, str]:
+        """Pages of 10 from GetParametersByPath on ``/<service>/``, not recursive, decrypted.
+        ``on_read(1)`` after each secret read (for progress)."""
         path = service_path(service)
         values: dict[str, str] = {}
         for param in self._by_path(path, recursive=False):
             if is_secret_name(param["Name"]):
                 values[param["Name"][len(path) :]] = str(param["Value"])
+                if on_read is not None:
+                    on_read(1)
         return values
 
     def list_names(self, prefix: str = "") -> list[str]:

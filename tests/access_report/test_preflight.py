@@ -129,6 +129,7 @@ def test_a_ready_account_passes_every_check(aws: None, stack_file: StackFile) ->
         "KMS alias alias/parameter_store_key": PASS,
         "S3 bucket audit-logs": PASS,
         "CloudTrail trail secrets-platform-dev": PASS,
+        "IAM roles": PASS,
     }, result.render()
     assert result.ok and result.account == ACCOUNT and result.region == REGION
     assert result.caller.startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/platform-deployer/")
@@ -173,6 +174,7 @@ def test_each_problem_fails_with_its_fix(aws: None, stack_file: StackFile) -> No
         "KMS alias alias/parameter_store_key": FAIL,
         "S3 bucket audit-logs": PASS,
         "CloudTrail trail secrets-platform-dev": PASS,
+        "IAM roles": PASS,
     }, result.render()
     assert not result.ok
     assert "the stack allows 111111111111" in checks["account"].detail
@@ -213,6 +215,72 @@ def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(other))
     result = preflight(stack_file(CONFIG), clients=_as_deployer())
     assert statuses(result.checks)["KMS alias alias/parameter_store_key"] == FAIL
+
+
+def test_reader_permission_sets_are_checked_like_writers(
+    aws: None, stack_file: StackFile
+) -> None:
+    """audit.readerSsoPermissionSets: a permission set not provisioned to the account leaves
+    the audit-reader role with no one to assume it (`pulumi up` succeeds: the trust is a
+    condition); one shared with a writer names both."""
+    _ready_account()
+    audit = dict(CONFIG["audit"], readerSsoPermissionSets=["SecurityAudit", "BreakGlass"])
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    checks = {c.name: c for c in result.checks}
+    assert checks["SSO permission set SecurityAudit"].status == FAIL
+    assert "no one can assume the audit-reader role" in checks[
+        "SSO permission set SecurityAudit"
+    ].detail
+    assert "readerSsoPermissionSets" in checks["SSO permission set SecurityAudit"].fix
+    assert checks["SSO permission set BreakGlass"].status == PASS
+    _roles(_client("iam"), f"{SSO_PATH}AWSReservedSSO_SecurityAudit_0123456789abcdef")
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    assert statuses(result.checks)["SSO permission set SecurityAudit"] == PASS
+
+
+class _Summary:
+    """An IAM client whose account summary reports ``roles`` of ``quota`` roles."""
+
+    def __init__(self, client: Any, roles: int, quota: int) -> None:
+        self._client, self._roles, self._quota = client, roles, quota
+
+    def get_account_summary(self) -> dict[str, Any]:
+        summary = self._client.get_account_summary()
+        summary["SummaryMap"].update(Roles=self._roles, RolesQuota=self._quota)
+        return summary
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_the_roles_quota_leaves_room_for_the_stacks_roles(
+    aws: None, stack_file: StackFile
+) -> None:
+    """IAM allows 1,000 roles per account by default: a stack of many services stops half
+    way through `pulumi up` when the account runs out. Roles of this stack from an earlier
+    `up` (under its path) are already counted."""
+    _ready_account()
+    deployer = _as_deployer()
+    planned = 1 + 2 + 1  # the service, the two writers, the host role
+
+    def with_roles(roles: int, quota: int = 1000) -> Check:
+        def clients(name: str, region: str) -> Any:
+            client = deployer(name, region)
+            return _Summary(client, roles, quota) if name == "iam" else client
+
+        result = preflight(stack_file(CONFIG), clients=clients)
+        return {c.name: c for c in result.checks}["IAM roles"]
+
+    assert with_roles(1000 - planned).status == PASS
+    full = with_roles(1000 - planned + 1)
+    assert full.status == FAIL
+    assert full.detail == (
+        f"the account has {1000 - planned + 1} of its 1000 roles and this stack adds {planned}"
+    )
+    assert "quota" in full.fix and "Service Quotas" in full.fix
+    # after a first `up`, the stack's own roles are already among the account's
+    _roles(_client("iam"), "/secrets-platform/dev/svc-api-role-1234567")
+    assert with_roles(1000 - planned + 1).status == PASS
 
 
 @pytest.mark.parametrize(("exists", "expected"), [(True, PASS), (False, FAIL)])

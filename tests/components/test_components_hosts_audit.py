@@ -15,7 +15,7 @@ from policies.audit import (
     audit_bucket_policy,
     audit_log_writers_policy,
 )
-from policies.host_hardening import render_user_data
+from policies.host_hardening import LAUNCH_TEMPLATE_DESCRIPTION, render_user_data
 from policies.iam import ec2_trust_policy, ecs_agent_policy
 from tests.components.component_support import CTX, ROLE_PATH, doc
 
@@ -42,6 +42,9 @@ def test_ecs_host_hardening(run: Callable[..., ProgramRun]) -> None:
     assert base64.b64decode(lt["userData"]).decode() == render_user_data("prod")
     assert lt["imageId"].startswith("resolve:ssm:/aws/service/ecs/optimized-ami/")
     assert lt["instanceType"] == "m6i.large"
+    # EC2's 255-character version description never holds the (up to 255) cluster name
+    assert lt["description"] == LAUNCH_TEMPLATE_DESCRIPTION
+    assert lt["tags"] == {"secrets-platform:cluster": "prod"}
     profile = result.named("ecs-hosts-instance-profile")
     assert lt["iamInstanceProfile"] == {"arn": profile.outputs["arn"]}
     role = result.named("ecs-hosts-instance-role")

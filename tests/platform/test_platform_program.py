@@ -12,7 +12,9 @@ import pulumi
 import pytest
 
 from access_report import access_report, build_report, run_program, run_stack_file
+from access_report.harness import load_stack_config
 from access_report.model import ASSUME, AUDIT_READER, ECS_TASKS, QUERY, READ, WRITE, access_model
+from access_report.report import render_text
 from components.config import parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,6 +210,30 @@ def test_named_readers_must_exist_and_assume_like_writers() -> None:
     assert {(g.can, g.what) for g in model.grants if g.who == AUDIT_READER} == {
         (READ, "trail-logs:secrets-platform-dev")
     }
+
+
+def test_roles_too_long_for_the_consoles_switch_role_say_so() -> None:
+    """The console's Switch Role takes a role whose path and name together have at most 64
+    characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage.html); a
+    writer or the audit reader (people assume them, break-glass in the SSM console too) past
+    that is assumed with the CLI or an SDK, and the report says so. Pulumi's name is the
+    logical name and 8 characters."""
+    config = load_stack_config(PROD)
+    short = build_report(run_program(config, stack="prod"))
+    long = build_report(run_program(config, stack="production-eu"))
+    for report in (short, long):
+        path = f"/secrets-platform/{report.stack}/"
+        for role in report.roles:
+            name = role.role.rsplit("/", 1)[1]
+            assert role.path_and_name_length == len(path) + len(name) + 8, role.role
+    writers = {r.name: r for r in long.roles if r.kind == "writer"}
+    assert writers["break-glass"].path_and_name_length == 64  # fits, just
+    assert writers["billing-team"].path_and_name_length == 65
+    text = render_text(long)
+    line = ("    console      : no Switch Role (path and name: 65 characters; the console takes "
+            "64): assume it with the CLI or an SDK")
+    assert text.count(line) == 1
+    assert "no Switch Role" not in render_text(short)
 
 
 def test_every_service_is_three_resources(prod) -> None:  # type: ignore[no-untyped-def]

@@ -49,8 +49,8 @@ def test_single_key_operations(counted, ssm: Any, size: int) -> None:  # type: i
     assert calls == {"GetParameter": 1, "DescribeParameters": 1}
     _, calls = counted("write", "svc", "key001", "new")
     assert calls == {"DescribeParameters": 1, "PutParameter": 1}
-    _, calls = counted("write", "svc", "fresh", "new")
-    assert calls == {"DescribeParameters": 1, "PutParameter": 1}
+    _, calls = counted("write", "svc", "fresh", "new")  # new: chamber's store config too
+    assert calls == {"DescribeParameters": 1, "GetParameter": 1, "PutParameter": 1}
     _, calls = counted("write", "svc", "key001", "new", "--skip-unchanged")
     assert calls == {"GetParameter": 1}
     _, calls = counted("delete", "svc", "key002")
@@ -78,7 +78,7 @@ def test_import_writes_only_new_or_changed(counted, ssm: Any, tmp_path) -> None:
     source = tmp_path / "secrets.json"
     source.write_text(json.dumps(entries))
     result, calls = counted("import", "svc", str(source))
-    assert calls == {"GetParametersByPath": 1, "PutParameter": 30}
+    assert calls == {"GetParametersByPath": 1, "GetParameter": 1, "PutParameter": 30}
     assert result.stdout.strip() == "30 written, 0 unchanged"
     result, calls = counted("import", "svc", str(source))
     assert calls == {"GetParametersByPath": 4}
@@ -86,8 +86,13 @@ def test_import_writes_only_new_or_changed(counted, ssm: Any, tmp_path) -> None:
     entries["key005"] = "changed"
     entries["new"] = "added"
     source.write_text(json.dumps(entries))
-    result, calls = counted("import", "svc", str(source))
-    assert calls == {"GetParametersByPath": 4, "DescribeParameters": 1, "PutParameter": 2}
+    result, calls = counted("import", "svc", str(source))  # a new key: the store config too
+    assert calls == {
+        "GetParametersByPath": 4,
+        "GetParameter": 1,
+        "DescribeParameters": 1,
+        "PutParameter": 2,
+    }
     assert result.stdout.strip() == "2 written, 29 unchanged"
     versions = {
         p["Name"]: p["Description"]
@@ -197,3 +202,58 @@ def test_both_sides_are_read_at_once(run: Run, moto: Any, ssm: Any) -> None:
         assert result.returncode == 0, result.stderr  # the same keys and values
         assert slow.counts == {"GetParametersByPath": 2}
         assert slow.max_in_flight == 2
+
+
+def require_tags(ssm: Any, *tags: str) -> None:
+    ssm.put_parameter(
+        Name="/_chamber/store-config",
+        Value=json.dumps({"version": "1", "requiredTags": list(tags)}),
+        Type="SecureString",
+        Description="1",
+    )
+
+
+def test_write_with_tags_and_required_tags(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    require_tags(ssm, "owner")
+    _, calls = counted("write", "svc", "new", "v", "--tags", "owner=a,tier=1")
+    assert calls == {"DescribeParameters": 1, "GetParameter": 1, "PutParameter": 1}  # tags in it
+    _, calls = counted("write", "svc", "new", "v2")  # not new: no store config read
+    assert calls == {"DescribeParameters": 1, "PutParameter": 1}
+
+
+def test_import_reads_the_store_config_once(counted, ssm: Any, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    require_tags(ssm, "owner")
+    seed(ssm, "svc", 5)
+    entries = {f"key{i:03d}": f"new-{i}" for i in range(60)}  # 5 changed, 55 new
+    source = tmp_path / "secrets.json"
+    source.write_text(json.dumps(entries))
+    _, calls = counted("import", "svc", str(source), "--tags", "owner=a")
+    assert calls == {
+        "GetParametersByPath": 1,
+        "GetParameter": 1,  # the store config, once for 55 new keys
+        "DescribeParameters": 1,
+        "PutParameter": 60,
+    }
+    entries["key001"] = "changed again"
+    source.write_text(json.dumps(entries))
+    _, calls = counted("import", "svc", str(source))  # nothing new: no store config read
+    assert calls == {"GetParametersByPath": 7, "DescribeParameters": 1, "PutParameter": 1}
+
+
+def test_tag_commands(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    seed(ssm, "svc", 1)
+    _, calls = counted("tag", "write", "svc", "key000", "a=1", "b=2")
+    assert calls == {"AddTagsToResource": 1}
+    _, calls = counted("tag", "read", "svc", "key000")
+    assert calls == {"ListTagsForResource": 1}
+    _, calls = counted("tag", "write", "--delete-other-tags", "svc", "key000", "a=1", "b=2")
+    assert calls == {"ListTagsForResource": 1, "AddTagsToResource": 1}  # nothing to drop
+    _, calls = counted("tag", "write", "--delete-other-tags", "svc", "key000", "a=1")
+    assert calls == {
+        "ListTagsForResource": 1,
+        "GetParameter": 1,  # the store config: is b required?
+        "AddTagsToResource": 1,
+        "RemoveTagsFromResource": 1,
+    }
+    _, calls = counted("tag", "delete", "svc", "key000", "a")
+    assert calls == {"GetParameter": 1, "RemoveTagsFromResource": 1}

@@ -37,6 +37,20 @@ def test_write_s_keeps_the_first_line_of_stdin(run: Run, ssm: Any) -> None:
     assert value_of(ssm, "/api/v") == "a\x0bb\x0cc"  # other line breaks are not newlines
 
 
+def test_write_t_tags_a_new_secret(run: Run, ssm: Any) -> None:
+    """chamber's ``write -t/--tags k=v,...`` (cobra's string-to-string flag, repeatable)."""
+    assert run("write", "-t", "owner=a,tier=1", "-t", "app=x", "api", "k", "v").returncode == 0
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/api/k")["TagList"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"owner": "a", "tier": "1", "app": "x"}
+
+
+def test_tag_write_delete_other_tags_flag(run: Run, ssm: Any) -> None:
+    run("write", "api", "k", "v", "--tags", "a=1,b=2")
+    assert run("tag", "write", "api", "k", "c=3", "--delete-other-tags").returncode == 0
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/api/k")["TagList"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"c": "3"}
+
+
 def test_read_v_reads_a_version(run: Run) -> None:
     run("write", "api", "k", "one")
     run("write", "api", "k", "two")

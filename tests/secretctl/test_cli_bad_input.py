@@ -10,7 +10,13 @@ from tests.secretctl.conftest import Run
 
 pytestmark = pytest.mark.usefixtures("both_backends")
 
-WRITES = {"PutParameter", "DeleteParameter", "AddTagsToResource", "LabelParameterVersion"}
+WRITES = {
+    "PutParameter",
+    "DeleteParameter",
+    "AddTagsToResource",
+    "RemoveTagsFromResource",
+    "LabelParameterVersion",
+}
 
 
 def assert_refused(
@@ -48,6 +54,17 @@ def via_proxy(run: Run, proxy: CountingProxy) -> Run:
         (["export", "api", "-f", "xml"], "Invalid value for '-f' / '--format'"),
         (["exec", "api", "true"], "exec needs '--'"),
         (["exec", "api", "--"], "exec needs '--'"),
+        (["write", "api", "k", "v", "--tags", "owner"], "invalid tag 'owner' (--tags): write"),
+        (["write", "api", "k", "v", "-t", "a=1,b"], "invalid tag 'b' (--tags)"),
+        (["write", "bad svc", "k", "v", "-t", "owner"], "invalid service name"),
+        (["import", "api", "-", "--tags", "owner"], "invalid tag 'owner' (--tags)"),
+        (["tag", "write", "api", "k", "owner"], "invalid tag 'owner' (tag write): write each"),
+        (["tag", "write", "api", "k", "aws:x=1"], "AWS reserves keys beginning with 'aws:'"),
+        (["tag", "write", "api", "k"], "Missing argument 'KEY=VALUE...'"),
+        (["tag", "write", "bad svc", "k", "owner"], "invalid service name 'bad svc'"),
+        (["tag", "delete", "api", "k", "bad!"], "invalid tag key 'bad!' (tag delete)"),
+        (["tag", "read", "api", "bad/key"], "invalid key 'bad/key'"),
+        (["completion", "powershell"], "'powershell' is not one of 'bash', 'zsh', 'fish'"),
     ],
 )
 def test_invalid_arguments(

@@ -420,3 +420,57 @@ def credentials_server() -> Iterator[_Server]:
     server.hits = hits  # type: ignore[attr-defined]
     yield server
     server.close()
+
+
+# --- every call the store makes, on both clients ------------------------------------------------
+
+
+class _RecordingClient:
+    """Answers every SSM method with an empty success and records which were called."""
+
+    def __init__(self) -> None:
+        self.called: set[str] = set()
+
+    def __getattr__(self, method: str) -> Any:
+        def call(**params: Any) -> dict[str, Any]:
+            self.called.add(method)
+            return {"Parameter": {"Name": "/s/k", "Value": "v"}, "Version": 1}
+
+        return call
+
+
+def test_every_call_the_store_makes_exists_on_both_clients() -> None:
+    """The lean client implements each SSM method the store calls, under boto3's name and as
+    the SSM action boto3 sends for it (so one store serves both paths)."""
+    import boto3
+
+    from secretctl.aws.settings import LeanSettings
+    from secretctl.aws.ssm_client import LeanSsmClient
+    from secretctl.store.ssm import SsmStore
+
+    recording = _RecordingClient()
+    store = SsmStore(recording, "alias/k")
+    store.read_value("/s/k")
+    store.read("/s/k")
+    store.current_versions(["/s/k"])
+    store.write("/s/k", "v", 1, None)
+    store.write("/s/k", "v", 1, "Advanced", {"owner": "a"})
+    store.delete("/s/k")
+    store.list("s")
+    store.read_service("s")
+    store.list_names("/s")
+    store.read_all()
+    store.history("/s/k", with_values=True)
+    store.read_tags("/s/k")
+    store.add_tags("/s/k", {"a": "1"})
+    store.remove_tags("/s/k", ["a"])
+    assert {"list_tags_for_resource", "add_tags_to_resource", "put_parameter"} <= recording.called
+
+    boto3_client = boto3.client("ssm", region_name="eu-west-1")
+    lean = LeanSsmClient(LeanSettings("eu-west-1", "http://unused", "http://unused"), 0)
+    sent: list[str] = []
+    lean.call = lambda action, params: sent.append(action) or {}  # type: ignore[method-assign]
+    for method in sorted(recording.called):
+        assert hasattr(boto3_client, method), method
+        getattr(lean, method)(Name="/s/k")
+        assert sent[-1] == boto3_client.meta.method_to_api_mapping[method], method

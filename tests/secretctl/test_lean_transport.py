@@ -177,10 +177,15 @@ class _Store:
     def read_service(self, service: str) -> dict[str, str]:
         return {}
 
+    def read_value(self, name: str) -> str | None:
+        return None  # no store config: no required tags
+
     def current_versions(self, names: list[str]) -> dict[str, Current]:
         return {}
 
-    def write(self, name: str, value: str, version: int, tier: str | None) -> int:
+    def write(
+        self, name: str, value: str, version: int, tier: str | None, tags: object = None
+    ) -> int:
         with self.lock:
             self.writes += 1
             number = self.writes

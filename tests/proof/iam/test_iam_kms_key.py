@@ -138,6 +138,10 @@ def _administrators(stack: Stack) -> dict[str, str]:
         "a role named like the stack's path": (
             f"arn:aws:iam::{acct}:role/{ROLE_PATH.rstrip('/')}-evil/svc-api-role"
         ),
+        # ECS's own `secrets` injection reads with the task execution role, through Parameter
+        # Store, with that role's identity: not a role of the stack (docs/platform.md: tasks
+        # read their secrets with their task role)
+        "an ECS task execution role": f"arn:aws:iam::{acct}:role/ecsTaskExecutionRole",
     }
 
 
@@ -219,6 +223,50 @@ def test_key_admins_manage_without_using(stack: Stack, evaluator: IamEvaluator) 
             )
             for how, via in {"via SSM": "ssm", "directly": None}.items()
         ]
+    assert_rows_hold(evaluator, rows)
+
+
+def test_the_deployer_keeps_control_of_the_key(stack: Stack, evaluator: IamEvaluator) -> None:
+    """KMS refuses CreateKey, and every later PutKeyPolicy, whose policy would not let the
+    calling principal put a key policy again (the lockout safety check:
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html). The deploying
+    role is not under the stack's path and named nowhere in the key policy: the account
+    statement lets it manage the key, and put its policy, whenever its own IAM policy allows
+    it, so the first and every later `pulumi up` pass the check; it still cannot use the key.
+    A deployer whose own policy lacks kms:PutKeyPolicy would be refused the key's creation
+    (docs/platform.md lists it among the deployer's rights)."""
+    deployer = SPEC.deployer_role_arn
+    admin = [_allow_all("*")]
+    least = [
+        _allow_all(
+            "kms:CreateKey", "kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetKeyPolicy",
+            "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion",
+        )
+    ]
+    without = [_allow_all("kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy")]
+    secret = f"/{SPEC.labels[0]}/db_url"
+    rows = [
+        Row(
+            f"the deployer with {policies[0].name} may {action}",
+            stack.kms(deployer, policies, action, None, via=None),
+            "Allowed",
+        )
+        for policies in (admin, least)
+        for action in ("kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetKeyPolicy")
+    ]
+    rows += [
+        Row(
+            f"the deployer with {without[0].name} cannot kms:PutKeyPolicy (so KMS would "
+            "refuse to create the key for it)",
+            stack.kms(deployer, without, "kms:PutKeyPolicy", None, via=None),
+            "ImplicitlyDenied",
+        ),
+        Row(
+            "the deployer with * cannot decrypt a secret via SSM",
+            stack.kms(deployer, admin, "kms:Decrypt", secret),
+            "ExplicitlyDenied",
+        ),
+    ]
     assert_rows_hold(evaluator, rows)
 
 

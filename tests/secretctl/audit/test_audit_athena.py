@@ -39,7 +39,7 @@ def test_sql_is_valid_trino(question: Question) -> None:
     # partition projection keeps the scan to the window's days, account and region
     assert "\"account\" = '123456789012'" in sql and "\"region\" = 'us-east-1'" in sql
     assert "\"timestamp\" BETWEEN '2026/03/01' AND '2026/03/08'" in sql
-    assert "'/api/o''brien'" in sql or question.kind not in ("reads", "unused")
+    assert "'/api/o''brien'" in sql or question.kind != "reads"
 
 
 def test_sql_syntax_errors_are_caught() -> None:
@@ -162,3 +162,83 @@ def test_interrupt_stops_the_query(athena: Any) -> None:
         run_query(athena, "SELECT 1", "audit", sleep=interrupted)
     (execution,) = backend().executions.values()
     assert execution.status == "CANCELLED", "Ctrl-C stops the query (StopQueryExecution)"
+
+
+def test_an_unknown_workgroup_says_why_in_one_line(athena: Any) -> None:
+    """Athena answers InvalidRequestException for many things (no such workgroup, no result
+    location, a query too long): its own message is what tells the user how to fix it."""
+    with pytest.raises(AwsError) as caught:
+        run_query(athena, "SELECT 1", "no-such-workgroup", sleep=lambda s: None)
+    message = str(caught.value)
+    assert "athena:StartQueryExecution on workgroup no-such-workgroup" in message
+    assert "InvalidRequestException" in message and "WorkGroup does not exist" in message
+    assert "\n" not in message
+
+
+def test_the_unused_query_does_not_grow_with_the_parameters() -> None:
+    """Athena refuses a query over 262,144 bytes (StartQueryExecution's QueryString limit).
+    ``unused`` of every service lists every parameter of the account: naming them in the SQL
+    broke at about 7,700 parameters (Parameter Store holds 10,000 standard ones, 100,000
+    advanced). The query asks for the reads and the paths read; coverage is computed here."""
+    names = [f"/svc{i % 300:03d}/a_fairly_long_key_name_{i:06d}" for i in range(100_000)]
+    sql = question_sql(TABLE, SCOPE, WINDOW, Question("unused", ()), names)
+    assert sql == question_sql(TABLE, SCOPE, WINDOW, Question("unused", ()), [])
+    assert len(sql.encode()) < 262_144
+    sqlglot.parse_one(sql, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+class _Athena:
+    """Athena answering one query at once, with ``scanned`` bytes and ``rows``."""
+
+    def __init__(self, scanned: int, rows: list[list[str]]) -> None:
+        self.scanned = scanned
+        self.rows = rows
+
+    def start_query_execution(self, **_: Any) -> dict[str, Any]:
+        return {"QueryExecutionId": "q1"}
+
+    def get_query_execution(self, **_: Any) -> dict[str, Any]:
+        return {
+            "QueryExecution": {
+                "Status": {"State": "SUCCEEDED"},
+                "Statistics": {"DataScannedInBytes": self.scanned},
+            }
+        }
+
+    def get_query_results(self, **_: Any) -> dict[str, Any]:
+        columns = ["kind", "subject", "recursive"]
+        data = [columns, *self.rows]
+        return {
+            "ResultSet": {
+                "ResultSetMetadata": {"ColumnInfo": [{"Name": c} for c in columns]},
+                "Rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in data],
+            }
+        }
+
+
+class _Aws:
+    def __init__(self, athena: _Athena) -> None:
+        self.athena = athena
+
+    def client(self, service: str) -> Any:
+        return self.athena
+
+
+@pytest.mark.parametrize(("scanned", "listed"), [(0, []), (2_000_000, ["/api/token"])])
+def test_unused_on_athena_needs_data_scanned(scanned: int, listed: list[str]) -> None:
+    """A query that scanned nothing (no log files for that account, region or days: the
+    trail writes elsewhere) proves nothing: ``unused`` lists no secret, not every one."""
+    from secretctl.audit.progress import Progress
+    from secretctl.audit.run import AuditRequest, AuditResult, _athena
+    from tests.secretctl.audit.support import existing
+
+    request = AuditRequest(
+        Question("unused", ("api",)), WINDOW, "athena", None, None, TABLE, "audit"
+    )
+    result = AuditResult([])
+    athena = _Athena(scanned, [["read", "/api/db_url", "false"]])
+    rows = _athena(
+        _Aws(athena), request, SCOPE, existing("/api/db_url", "/api/token"), result, Progress()
+    )
+    assert [r["parameter"] for r in rows] == listed
+    assert any("Athena scanned no data" in n for n in result.notes) == (scanned == 0)

@@ -273,6 +273,20 @@ def test_rule_unused_lists_only_existing_unread_parameters(engine: Engine) -> No
     )
 
 
+def test_rule_a_path_read_keeps_what_it_covers_off_unused(engine: Engine) -> None:
+    records = [
+        get_parameters_by_path(at(1), TASK, "/api/"),
+        get_parameters_by_path(at(1), TASK, "/team/", recursive=True),
+        get_parameters_by_path(at(1), TASK, "/web", next_token="page2"),
+    ]
+    present = existing("/api/a", "/api/deep/b", "/team/x/c", "/web/d", "/other/e")
+    rows = engine(records, Question("unused", ()), present)
+    assert [r["parameter"] for r in rows] == ["/api/deep/b", "/other/e", "/web/d"], (
+        "RULE: a GetParametersByPath read keeps every existing parameter it covers off unused "
+        "(one level, any depth when recursive; a next page is no read)"
+    )
+
+
 def test_rule_window_is_half_open(engine: Engine) -> None:
     from tests.secretctl.audit.support import SINCE, UNTIL
 
@@ -404,6 +418,16 @@ def test_rule_denied_service_filter(engine: Engine) -> None:
         "RULE: with SERVICE arguments only targets under those services count"
     )
     assert len(engine(records, Question("denied", ()), [])) == 4
+
+
+def test_rule_denied_path_of_a_deeper_service(engine: Engine) -> None:
+    bob = iam_user("bob")
+    records = [get_parameters_by_path(at(1), bob, "/api/sub/", denied=parameter_arn("/api/sub"))]
+    assert engine(records, Question("denied", ("api",)), []) == [], (
+        "RULE: a service is one level: a refused path read of /api/sub/ is api/sub's, not api's"
+    )
+    rows = engine(records, Question("denied", ("api/sub",)), [])
+    assert [r["target"] for r in rows] == ["/api/sub/"]
 
 
 def test_rule_only_access_denied_codes(engine: Engine) -> None:

@@ -210,11 +210,24 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
 
 
 def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, Any]) -> None:
-    audit_json(run, trail, "lookup", "writes", "api")
+    audit_json(run, trail, "lookup", "denied")  # SSM's pages and KMS's
     service = trail["service"]
     assert len(service.times) >= 4, "several pages were asked for"
     assert service.max_per_second() <= 2
     assert service.throttled == 0
+
+
+def test_lookup_asks_only_for_the_events_a_question_can_use(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """``writes`` are SSM events only: paging through every KMS event of the window (in a
+    busy account, most of CloudTrail's events) at 2 requests a second is time for nothing."""
+    service = trail["service"]
+    audit_json(run, trail, "lookup", "writes", "api")
+    assert set(service.asked) == {("ssm.amazonaws.com",)}
+    service.asked.clear()
+    audit_json(run, trail, "lookup", "reads", "api")
+    assert set(service.asked) == {("ssm.amazonaws.com",), ("kms.amazonaws.com",)}
 
 
 def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
@@ -272,6 +285,22 @@ def test_empty_bucket_is_an_empty_answer_with_a_note(run: Run, aws_env: dict[str
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
     assert "no CloudTrail log files" in result.stderr and "s3://empty-trail" in result.stderr
+
+
+def test_unused_without_a_log_file_read_lists_no_secret(
+    run: Run, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``unused`` is the list of secrets to delete. A wrong prefix, region or directory, or
+    files none of which could be read, prove nothing: no secret is listed (the empty result
+    and note the issue asks for), not every secret."""
+    moto_client("s3", aws_env).create_bucket(Bucket="empty-trail")
+    moto_client("ssm", aws_env).put_parameter(Name="/api/db_url", Value="v", Type="SecureString")
+    (tmp_path / "not-a-log.json").write_text("{}")
+    for source in ("s3://empty-trail/wrong-prefix", str(tmp_path)):
+        result = run("audit", "unused", *WINDOW_ARGS, "--source", source, "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == [], source
+        assert "no log file was read: no secret is reported unused" in result.stderr, source
 
 
 class _Denying(BaseHTTPRequestHandler):
@@ -332,6 +361,17 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
             "invalid --athena-table 'x;drop'",
         ),
         (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
+        (
+            ["--source", "s3://trail/logs/AWSLogs/123456789012/CloudTrail/us-east-1/"],
+            "--source s3://trail/logs/AWSLogs/123456789012/CloudTrail/us-east-1/: give the "
+            "trail's bucket and prefix, the part before AWSLogs/ (s3://trail/logs)",
+        ),
+        (["--account", "12", "--source", "."], "invalid --account '12': an AWS account id is"),
+        (
+            ["--account", "444455556666"],
+            "--account 444455556666 with --source lookup: LookupEvents sees only the caller's "
+            "account (123456789012)",
+        ),
     ],
 )
 def test_bad_input(run: Run, args: list[str], message: str) -> None:
