@@ -3,7 +3,7 @@ both at once, compare (``diffing.py``, pure), then write on DST only what is new
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from secretctl.deleting import delete_keys
@@ -14,6 +14,7 @@ from secretctl.loading import first_service
 from secretctl.naming import normalize_key, parameter_name, service_lookup_names
 from secretctl.sides import concurrently
 from secretctl.store.base import Store
+from secretctl.tags import check_new_secrets
 from secretctl.writing import write_all
 
 
@@ -35,17 +36,24 @@ def read_pair(
     *,
     preserve_case: bool = False,
     destination_as_written: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> Pair:
     """Both services at once (each side's GetParametersByPath pages). A service is looked up as
     ``naming.service_lookup_names`` says; with ``destination_as_written`` (copy), DST is read
-    where copy writes it."""
+    where copy writes it. ``on_read(n)``: ``n`` more secrets read (progress)."""
     src_names = service_lookup_names(source, preserve_case)
     dst_names = service_lookup_names(destination, preserve_case)
     if destination_as_written:
         dst_names = dst_names[:1]
+
+    def reader(store: Store) -> Callable[[str], dict[str, str]]:
+        if on_read is None:
+            return store.read_service
+        return lambda service: store.read_service(service, on_read)
+
     (src, src_values), (dst, dst_values) = concurrently(
-        lambda: first_service(src_names, src_store.read_service),
-        lambda: first_service(dst_names, dst_store.read_service),
+        lambda: first_service(src_names, reader(src_store)),
+        lambda: first_service(dst_names, reader(dst_store)),
     )
     return Pair(src, src_values, dst, dst_values)
 
@@ -124,17 +132,35 @@ class CopyResult:
         )
 
 
-def apply(dst_store: Store, pair: Pair, copy_plan: CopyPlan) -> CopyResult:
-    """Carry out the plan on DST. Requests: one DescribeParameters per 50 changed keys
-    (chamber's counter), one PutParameter per new or changed key (4 at a time, as import),
+def check_required_tags(
+    dst_store: Store, pair: Pair, copy_plan: CopyPlan, tags: dict[str, str]
+) -> None:
+    """DST's required tags (chamber's store config, one read, only when a key is new) for
+    every new key, before anything is written."""
+    new = [parameter_name(pair.destination, key) for key in copy_plan.add]
+    check_new_secrets(dst_store, new, tags)
+
+
+def apply(
+    dst_store: Store,
+    pair: Pair,
+    copy_plan: CopyPlan,
+    tags: dict[str, str] | None = None,
+    done: Callable[[], None] | None = None,
+) -> CopyResult:
+    """Carry out the plan on DST (``check_required_tags`` first). Requests: one
+    DescribeParameters per 50 changed keys (chamber's counter), one PutParameter per new or
+    changed key (4 at a time, as import; new keys with ``tags``, existing keys keep theirs),
     then with --prune DeleteParameters per 10 keys to delete (only once every write is done).
-    Counts are honest, as import's; running the same copy again finishes the job."""
+    Counts are honest, as import's; running the same copy again finishes the job. ``done()``
+    after each write (progress)."""
     service = pair.destination
     names = {key: parameter_name(service, key) for key in copy_plan.writes}
     to_write = {names[key]: pair.source_values[key] for key in copy_plan.writes}
     changed = [names[key] for key in copy_plan.change]
     versions = dst_store.current_versions(changed) if changed else {}
-    tally = write_all(dst_store, to_write, versions, None)
+    new_tags = {names[key]: tags for key in copy_plan.add} if tags else {}
+    tally = write_all(dst_store, to_write, versions, None, new_tags, done)
     if not tally.complete:
         written = set(tally.written)
         added = sum(names[key] in written for key in copy_plan.add)

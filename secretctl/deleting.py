@@ -4,6 +4,8 @@ which keys remain."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from secretctl.errors import EndpointFailure, SecretctlError
 from secretctl.loading import first_service
 from secretctl.naming import parameter_name, service_lookup_names, split_name
@@ -24,9 +26,17 @@ def service_keys(
     return found, sorted(split_name(s.name)[1] for s in secrets)
 
 
-def delete_keys(store: Store, service: str, keys: list[str], *, command: str) -> int:
+def delete_keys(
+    store: Store,
+    service: str,
+    keys: list[str],
+    *,
+    command: str,
+    on_deleted: Callable[[int], None] | None = None,
+) -> int:
     """Delete ``keys`` of ``service``, DELETE_BATCH a request; returns how many. On a failure,
-    DeleteIncomplete names the keys that remain and those whose batch got no answer."""
+    DeleteIncomplete names the keys that remain and those whose batch got no answer.
+    ``on_deleted(n)`` after each batch (progress)."""
     deleted = 0
     for start in range(0, len(keys), DELETE_BATCH):
         batch = keys[start : start + DELETE_BATCH]
@@ -46,4 +56,6 @@ def delete_keys(store: Store, service: str, keys: list[str], *, command: str) ->
                 f"{message}; first error: {err}; run the same command again to delete what remains"
             ) from None
         deleted += len(batch)
+        if on_deleted is not None:
+            on_deleted(len(batch))
     return deleted

@@ -1,11 +1,16 @@
 """Asking the person at the terminal: a secret value typed twice without echo, so that it never
-lands in argv or in the shell's history."""
+lands in argv or in the shell's history; confirmations before deleting (off a terminal,
+``--yes`` instead); an MFA code before assuming a role."""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from secretctl.errors import UsageError
+from secretctl.errors import SecretctlError, UsageError
+
+if TYPE_CHECKING:
+    from secretctl.aws.place import Role
 
 
 def on_terminal() -> bool:
@@ -29,3 +34,43 @@ def ask_value_twice(name: str) -> str:
     if first != second:
         raise UsageError(f"the two values entered for {name} differ: nothing was written")
     return first
+
+
+def require_yes(yes: bool, what: str) -> None:
+    """Off a terminal, a command that deletes needs ``--yes``: checked before any request."""
+    if not yes and not on_terminal():
+        raise UsageError(f"{what} asks for confirmation on a terminal; pass --yes in scripts")
+
+
+def confirm(question: str) -> None:
+    """A yes/no question on the terminal (stderr); anything but yes ends the command."""
+    import click
+
+    if not click.confirm(question, default=False, err=True):
+        raise SecretctlError("not confirmed: nothing was changed")
+
+
+def confirm_by_typing(expected: str, question: str) -> None:
+    """The person types ``expected`` (a service name) to go on; anything else ends the
+    command."""
+    import click
+
+    typed = str(click.prompt(question, default="", show_default=False, err=True)).strip()
+    if typed != expected:
+        raise SecretctlError(f"not confirmed (typed {typed!r}): nothing was deleted")
+
+
+def ask_mfa_code(role: Role) -> str:
+    """The MFA code for assuming ``role``: asked on the terminal, else one line of stdin."""
+    import re
+
+    prompt = f"MFA code for {role.mfa_serial} (to assume {role.arn})"
+    if on_terminal():
+        import click
+
+        code = str(click.prompt(prompt, err=True)).strip()
+    else:
+        code = sys.stdin.readline().strip()
+    if not re.fullmatch(r"\d{6}", code):
+        raise UsageError(f"{prompt}: expected the 6 digits the device shows")
+    return code

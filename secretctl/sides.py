@@ -39,19 +39,6 @@ class Side:
     role: Role | None = None
     region: str | None = None
 
-    def describe(self) -> str:
-        """The side for messages: the service and where, as the options named it."""
-        where = [
-            f"{name} {value}"
-            for name, value in (
-                ("profile", self.profile),
-                ("role", self.role.arn if self.role else None),
-                ("region", self.region),
-            )
-            if value
-        ]
-        return f"{self.label} {self.service}" + (f" ({', '.join(where)})" if where else "")
-
 
 def check_region(region: str | None) -> str | None:
     """A region option as given (``eu-west-1``), or a usage error."""

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from secretctl.errors import SecretctlError, UsageError
+from secretctl.errors import UsageError
 from secretctl.global_options import GlobalOptions
 from secretctl.store.base import Store
 
 if TYPE_CHECKING:
-    from secretctl.aws.place import Role
     from secretctl.sides import Side
     from secretctl.store.ssm import SsmStore
 
@@ -92,25 +91,6 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
-def on_terminal() -> bool:
-    """Whether secretctl can ask the user (stdin is a terminal)."""
-    import sys
-
-    return sys.stdin.isatty()
-
-
-def require_yes(yes: bool, what: str) -> None:
-    """Off a terminal, a command that deletes needs ``--yes``: checked before any request."""
-    if not yes and not on_terminal():
-        raise UsageError(f"{what} asks for confirmation on a terminal; pass --yes in scripts")
-
-
-def confirmed(question: str) -> None:
-    """Ask a yes/no question on the terminal; anything but yes ends the command."""
-    if not click.confirm(question, default=False, err=True):
-        raise SecretctlError("not confirmed: nothing was changed")
-
-
 def side_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Where SRC and DST are (diff, copy): the current account and region unless told."""
     options = []
@@ -170,24 +150,10 @@ def open_sides(
     preserve_case: bool,
 ) -> tuple[SsmStore, SsmStore]:
     """The stores of SRC and DST (diff, copy), as the side options name them."""
+    from secretctl.prompts import ask_mfa_code
     from secretctl.sides import open_stores
 
     src, dst = sides_from(source, destination, options)
     return open_stores(
         global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
     )
-
-
-def ask_mfa_code(role: Role) -> str:
-    """The MFA code for assuming ``role``: asked on the terminal, else one line of stdin."""
-    import re
-    import sys
-
-    prompt = f"MFA code for {role.mfa_serial} (to assume {role.arn})"
-    if on_terminal():
-        code = str(click.prompt(prompt, err=True)).strip()
-    else:
-        code = sys.stdin.readline().strip()
-    if not re.fullmatch(r"\d{6}", code):
-        raise UsageError(f"{prompt}: expected the 6 digits the device shows")
-    return code

@@ -5,11 +5,11 @@ from typing import Any
 import click
 
 from secretctl.cmd.common import (
-    confirmed,
     open_sides,
     preserve_case_option,
-    require_yes,
+    quiet_option,
     side_options,
+    tags_option,
     warn,
 )
 
@@ -26,6 +26,8 @@ from secretctl.cmd.common import (
     help="Also delete DST's keys that SRC does not have (asks on a terminal; --yes in scripts).",
 )
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before --prune deletes.")
+@tags_option("--tags")
+@quiet_option("Print nothing but warnings and errors (no progress, no counts).")
 @side_options
 @preserve_case_option
 @click.pass_context
@@ -38,26 +40,36 @@ def copy_cmd(
     no_overwrite: bool,
     prune: bool,
     yes: bool,
+    tags: tuple[str, ...],
+    quiet: bool,
     preserve_case: bool,
     **options: Any,
 ) -> None:
     """Write DST's keys from SRC (every key, or the KEYs named): new and changed keys only;
-    unchanged keys get no new version. Prints how many were added, changed, unchanged and
-    deleted. Either side can be in another account or region (--from-*/--to-* options)."""
+    unchanged keys get no new version. New keys get --tags (tags are not copied); when DST's
+    store config requires tags, every new key is checked before any is written. Prints how
+    many were added, changed, unchanged and deleted. Either side can be in another account or
+    region (--from-*/--to-* options)."""
     from secretctl import across
+    from secretctl.progress import for_keys
+    from secretctl.prompts import confirm, require_yes
+    from secretctl.tags import parse_tags
 
+    new_tags = parse_tags(tags)
     across.check_copy_keys(list(keys), preserve_case=preserve_case, prune=prune)
     if prune and not dry_run:
         require_yes(yes, "copy --prune")
     src_store, dst_store = open_sides(ctx, source, destination, options, preserve_case)
-    pair = across.read_pair(
-        src_store,
-        dst_store,
-        source,
-        destination,
-        preserve_case=preserve_case,
-        destination_as_written=True,
-    )
+    with for_keys("copy", quiet=quiet, unit="keys read") as progress:
+        pair = across.read_pair(
+            src_store,
+            dst_store,
+            source,
+            destination,
+            preserve_case=preserve_case,
+            destination_as_written=True,
+            on_read=progress.add if progress.enabled else None,
+        )
     plan = across.plan(
         pair, keys, no_overwrite=no_overwrite, prune=prune, preserve_case=preserve_case
     )
@@ -70,10 +82,13 @@ def copy_cmd(
             + (f", {len(plan.kept)} kept (--no-overwrite)" if plan.kept else "")
         )
         return
+    across.check_required_tags(dst_store, pair, plan, new_tags)
     if plan.delete and not yes:
         warn(f"--prune deletes from DST {pair.destination}: {', '.join(plan.delete)}")
-        confirmed(f"Delete these {len(plan.delete)} keys of DST {pair.destination}?")
-    result = across.apply(dst_store, pair, plan)
+        confirm(f"Delete these {len(plan.delete)} keys of DST {pair.destination}?")
+    with for_keys("copy", total=len(plan.writes), quiet=quiet) as progress:
+        result = across.apply(dst_store, pair, plan, new_tags, progress.add)
     for race in result.races:
         warn(race)
-    click.echo(result.summary())
+    if not quiet:
+        click.echo(result.summary())

@@ -78,38 +78,6 @@ def both_backends(request: pytest.FixtureRequest, aws_env: dict[str, str]) -> st
 
 
 @pytest.fixture
-def run_on_terminal(aws_env: dict[str, str]) -> Run:
-    """``run_on_terminal("delete", "svc", "--all", typed="svc\\n")``: stdin is a terminal (a
-    pty) on which ``typed`` is typed; stdout and stderr are captured."""
-    import os
-    import pty
-
-    exe = secretctl_path()
-
-    def _run(
-        *args: str, typed: str = "", env_extra: dict[str, str] | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[Any]:
-        master, slave = pty.openpty()
-        try:
-            process = subprocess.Popen(
-                [exe, *args],
-                stdin=slave,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env={**aws_env, **(env_extra or {})},
-                text=True,
-            )
-            os.write(master, typed.encode())
-            out, err = process.communicate(timeout=timeout)
-        finally:
-            os.close(slave)
-            os.close(master)
-        return subprocess.CompletedProcess(process.args, process.returncode, out, err)
-
-    return _run
-
-
-@pytest.fixture
 def via(run: Run, proxy: CountingProxy) -> Run:
     """``run`` through the counting proxy (its counts reset first), unless ``env_extra`` names
     another AWS_ENDPOINT_URL."""

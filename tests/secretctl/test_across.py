@@ -7,6 +7,7 @@ cannot be assumed is refused by the fault proxy."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +306,7 @@ def test_copy_named_keys_and_missing_key(via: Run, proxy: CountingProxy, ssm: An
         (["copy", "api", "web", "--to-region", "Mars"], "invalid region 'Mars'"),
         (["copy", "api", "web", "--mfa-serial", "arn:aws:iam::1:mfa/me"], "--mfa-serial is for"),
         (["copy", "_chamber", "web"], "reserved"),
+        (["copy", "api", "web", "--tags", "owner"], "invalid tag 'owner' (--tags): write each"),
     ],
 )
 def test_bad_input_makes_no_request(
@@ -413,23 +415,110 @@ def test_verbose_names_each_side(via: Run, ssm: Any) -> None:
 
 
 @pytest.mark.usefixtures("both_backends")
-def test_on_a_terminal_prune_asks_and_mfa_is_prompted(
-    run_on_terminal: Run, aws_env: dict[str, str], ssm: Any
-) -> None:
+def test_on_a_terminal_prune_asks_and_mfa_is_prompted(aws_env: dict[str, str], ssm: Any) -> None:
+    from tests.secretctl.test_cli_terminal import run_on_pty
+
     seed(ssm, "api", SOURCE)
     seed(ssm, "web", {"old": "x"})
-    declined = run_on_terminal("copy", "api", "web", "--prune", typed="n\n")
+    question = "Delete these 1 keys of DST web? [y/N]: "
+    declined = run_on_pty(["copy", "api", "web", "--prune"], aws_env, answers={question: "n\n"})
     assert declined.returncode == 1
-    assert "--prune deletes from DST web: old" in declined.stderr
-    assert "Delete these 1 keys of DST web?" in declined.stderr
-    assert "not confirmed: nothing was changed" in declined.stderr
+    assert "--prune deletes from DST web: old" in declined.terminal
+    assert "not confirmed: nothing was changed" in declined.terminal
     assert set(stored(ssm)) == {f"/api/{k}" for k in SOURCE} | {"/web/old"}
-    accepted = run_on_terminal("copy", "api", "web", "--prune", typed="y\n")
-    assert accepted.stdout == "3 added, 0 changed, 0 unchanged, 1 deleted\n", accepted.stderr
+    accepted = run_on_pty(["copy", "api", "web", "--prune"], aws_env, answers={question: "y\n"})
+    assert "3 added, 0 changed, 0 unchanged, 1 deleted" in accepted.terminal
     assert "/web/old" not in stored(ssm)
     serial = f"arn:aws:iam::{HOME}:mfa/me"
-    mfa = run_on_terminal(
-        "diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", serial, typed="654321\n"
+    prompt = f"MFA code for {serial} (to assume {role(OTHER)}): "
+    args = ["diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", serial]
+    mfa = run_on_pty(args, aws_env, answers={prompt: "654321\n"})
+    assert mfa.returncode == 1, mfa.terminal  # asked, assumed, compared: they differ
+
+
+# --- tags: new keys only, DST's required tags ------------------------------------------------
+
+
+def tags_of(ssm: Any, name: str) -> dict[str, str]:
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+@pytest.mark.usefixtures("both_backends")
+def test_copy_tags_new_keys_and_honours_dst_required_tags(
+    via: Run, proxy: CountingProxy, aws_env: dict[str, str], ssm: Any
+) -> None:
+    """DST's store config (in DST's account) requires owner: every new key is checked before
+    any write, with one read of the config; --tags go on new keys only; SRC's tags are not
+    copied."""
+    seed(ssm, "api", SOURCE)
+    ssm.add_tags_to_resource(
+        ResourceType="Parameter", ResourceId="/api/token", Tags=[{"Key": "src", "Value": "1"}]
     )
-    assert mfa.returncode == 1, mfa.stderr
-    assert f"MFA code for {serial} (to assume {role(OTHER)})" in mfa.stderr
+    other = ssm_in(aws_env, OTHER)
+    other.put_parameter(Name="/api/token", Value="old", Type="SecureString", Description="1")
+    other.put_parameter(
+        Name=STORE_CONFIG,
+        Value=json.dumps({"version": "1", "requiredTags": ["owner", "tier"]}),
+        Type="SecureString",
+        Description="1",
+    )
+    to_other = ["--to-role", role(OTHER)]
+    refused = via("copy", "api", "api", *to_other, "--tags", "owner=pay")
+    line = one_error_line(refused, 1, "required tags tier missing for new secrets")
+    assert "(/api/api_key, /api/db_url)" in line and "nothing was written" in line
+    assert proxy.counts["GetParameter"] == 1 and not set(proxy.counts) & SSM_WRITES
+    assert stored(other)["/api/token"] == ("old", ["1"])  # the changed key waited too
+    copied = via("copy", "api", "api", *to_other, "--tags", "owner=pay", "--tags", "tier=1")
+    assert copied.stdout == "2 added, 1 changed, 0 unchanged, 0 deleted\n", copied.stderr
+    assert proxy.counts["GetParameter"] == 1  # one read of the config, for two new keys
+    assert (
+        tags_of(other, "/api/db_url")
+        == tags_of(other, "/api/api_key")
+        == {
+            "owner": "pay",
+            "tier": "1",
+        }
+    )
+    assert tags_of(other, "/api/token") == {}  # an existing key keeps its tags; none copied
+    ssm.put_parameter(
+        Name="/api/token", Value="t-3", Type="SecureString", Overwrite=True, Description="2"
+    )
+    changed_only = via("copy", "api", "api", *to_other)  # nothing new: no tags needed
+    assert changed_only.stdout == "0 added, 1 changed, 2 unchanged, 0 deleted\n"
+    assert "GetParameter" not in proxy.counts
+    home = via("copy", "api", "web", "--tags", "owner=pay")  # our account requires nothing
+    assert home.returncode == 0, home.stderr
+
+
+STORE_CONFIG = "/_chamber/store-config"
+
+
+# --- progress on a terminal ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("both_backends")
+def test_progress_on_a_terminal_only(run: Run, aws_env: dict[str, str], ssm: Any) -> None:
+    from tests.secretctl.test_cli_terminal import ROWS, run_on_pty
+
+    values = {f"k{i:02d}": f"v{i}" for i in range(30)}  # more than a screenful
+    seed(ssm, "api", values)
+    copied = run_on_pty(["copy", "api", "web"], aws_env, stderr_only=True)
+    assert copied.stdout == "30 added, 0 changed, 0 unchanged, 0 deleted\n", copied.terminal
+    assert "\r\x1b[Kcopy: [####################] 30/30 keys" in copied.terminal
+    assert copied.terminal.endswith("\r\x1b[K")
+    diffed = run_on_pty(["diff", "api", "web"], aws_env, stderr_only=True)
+    assert diffed.returncode == 0, diffed.terminal
+    counts = [int(n) for n in re.findall(r"\r\x1b\[Kdiff: (\d+) keys read", diffed.terminal)]
+    assert counts and all(ROWS < n <= 60 for n in counts), diffed.terminal
+    deleted = run_on_pty(["delete", "web", "--all", "--yes"], aws_env, stderr_only=True)
+    assert deleted.stdout == "30 deleted from web\n", deleted.terminal
+    assert "\r\x1b[Kdelete --all: [####################] 30/30 keys" in deleted.terminal
+    for args in (["copy", "-q", "api", "web"], ["diff", "-q", "api", "web"]):
+        quiet = run_on_pty(args, aws_env, stderr_only=True)
+        assert quiet.terminal == "" and quiet.stdout == "", args
+    assert run_on_pty(["diff", "-q", "api", "web"], aws_env, stderr_only=True).returncode == 0
+    quiet = run_on_pty(["delete", "-q", "web", "--all", "--yes"], aws_env, stderr_only=True)
+    assert quiet.returncode == 0 and quiet.terminal == "" and quiet.stdout == ""
+    piped = run("copy", "api", "web2")  # off a terminal: never
+    assert piped.returncode == 0 and piped.stderr == ""

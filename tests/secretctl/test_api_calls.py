@@ -143,8 +143,14 @@ def test_copy_floor(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
         )
     result, calls = counted("copy", "staging", "prod")
     assert result.stdout == "15 added, 5 changed, 5 unchanged, 0 deleted\n"
-    # both sides' pages, the 5 changed keys' counters (one request per 50), a write per key
-    assert calls == {"GetParametersByPath": 3 + 2, "DescribeParameters": 1, "PutParameter": 20}
+    # both sides' pages, the 5 changed keys' counters (one request per 50), DST's store config
+    # (new keys: its required tags, once), a write per key
+    assert calls == {
+        "GetParametersByPath": 3 + 2,
+        "DescribeParameters": 1,
+        "GetParameter": 1,
+        "PutParameter": 20,
+    }
     result, calls = counted("copy", "staging", "prod")
     assert result.stdout == "0 added, 0 changed, 25 unchanged, 0 deleted\n"
     assert calls == {"GetParametersByPath": 6}
@@ -156,7 +162,12 @@ def test_copy_into_another_account(counted, ssm: Any) -> None:  # type: ignore[n
     seed(ssm, "staging", 3)
     role = "arn:aws:iam::222222222222:role/secrets-writer"
     _, calls = counted("copy", "staging", "prod", "--to-role", role)
-    assert calls == {"AssumeRole": 1, "GetParametersByPath": 2, "PutParameter": 3}
+    assert calls == {
+        "AssumeRole": 1,
+        "GetParametersByPath": 2,
+        "GetParameter": 1,  # DST's store config, in DST's account
+        "PutParameter": 3,
+    }
     _, calls = counted("copy", "staging", "staging", "--to-role", role)
     # the same service and region: one GetCallerIdentity for our account (the role's account
     # is in its ARN)
@@ -164,6 +175,7 @@ def test_copy_into_another_account(counted, ssm: Any) -> None:  # type: ignore[n
         "GetCallerIdentity": 1,
         "AssumeRole": 1,
         "GetParametersByPath": 2,
+        "GetParameter": 1,
         "PutParameter": 3,
     }
 

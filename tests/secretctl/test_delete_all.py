@@ -63,17 +63,19 @@ def test_off_a_terminal_needs_yes(via: Run, proxy: CountingProxy, ssm: Any) -> N
     assert left(ssm) == KEYS
 
 
-def test_on_a_terminal_type_the_service_name(run_on_terminal: Run, ssm: Any) -> None:
+def test_on_a_terminal_type_the_service_name(aws_env: dict[str, str], ssm: Any) -> None:
+    from tests.secretctl.test_cli_terminal import run_on_pty
+
     seed(ssm)
-    refused = run_on_terminal("delete", "api", "--all", typed="ap\n")
+    prompt = "Type the service name (api) to delete them all: "
+    refused = run_on_pty(["delete", "api", "--all"], aws_env, answers={prompt: "ap\n"})
     assert refused.returncode == 1
-    assert "25 secrets of api: k00, k01" in refused.stderr
-    assert "Type the service name (api) to delete them all" in refused.stderr
-    assert "not confirmed (typed 'ap'): nothing was deleted" in refused.stderr
+    assert "25 secrets of api: k00, k01" in refused.terminal
+    assert "not confirmed (typed 'ap'): nothing was deleted" in refused.terminal
     assert left(ssm) == KEYS
-    confirmed = run_on_terminal("delete", "api", "--all", typed="api\n")
-    assert confirmed.returncode == 0, confirmed.stderr
-    assert confirmed.stdout == "25 deleted from api\n"
+    confirmed = run_on_pty(["delete", "api", "--all"], aws_env, answers={prompt: "api\n"})
+    assert confirmed.returncode == 0, confirmed.terminal
+    assert "25 deleted from api" in confirmed.terminal
     assert left(ssm) == []
 
 
