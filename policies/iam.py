@@ -20,7 +20,9 @@ WRITER_PARAMETER_ACTIONS = (
     "ssm:GetParameters",
     "ssm:GetParametersByPath",
     "ssm:LabelParameterVersion",
+    "ssm:ListTagsForResource",  # tag read, and tag write --delete-other-tags
     "ssm:PutParameter",
+    "ssm:RemoveTagsFromResource",  # tag delete, tag write --delete-other-tags
 )
 #: DescribeParameters has no resource type: it only works with Resource "*". It returns
 #: names and metadata, never values.

@@ -497,7 +497,7 @@ SIZES: list[tuple[str, dict[str, Any], str]] = [
     (
         "writer policy over 10,240",
         _writer(principals=_principals(1), namespaces=[f"n-{i:02d}" for i in range(60)]),
-        "secrets-platform:writers[0].namespaces: the policy of writer 'w' would be 11,811 "
+        "secrets-platform:writers[0].namespaces: the policy of writer 'w' would be 11,866 "
         "characters (without whitespace); AWS allows 10,240: split the namespaces over two "
         "writers",
     ),

@@ -166,6 +166,8 @@ def test_writer_policy_scopes_everything_to_its_namespaces() -> None:
         "ssm:GetParameterHistory",
         "ssm:LabelParameterVersion",
         "ssm:AddTagsToResource",
+        "ssm:ListTagsForResource",
+        "ssm:RemoveTagsFromResource",
     }
     assert _as_set(manage["Resource"]) == {
         f"{PARAM}/api",

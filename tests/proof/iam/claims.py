@@ -31,6 +31,8 @@ WRITER_SSM = (
     "ssm:GetParameterHistory",
     "ssm:LabelParameterVersion",
     "ssm:AddTagsToResource",
+    "ssm:ListTagsForResource",  # secretctl tag read (and chamber's)
+    "ssm:RemoveTagsFromResource",  # secretctl tag delete
 )
 WRITER_KMS = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
 
