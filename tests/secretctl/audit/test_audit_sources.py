@@ -230,10 +230,12 @@ def test_lookup_asks_only_for_the_events_a_question_can_use(
     assert set(service.asked) == {("ssm.amazonaws.com",), ("kms.amazonaws.com",)}
 
 
-def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
+def _writes_over_a_throttling_lookup(run: Run, *global_options: str) -> tuple[Any, Any]:
+    """``audit writes api`` over a LookupEvents endpoint that allows 1 request a second."""
     records, _ = scenario()
     with lookup_server(records, limit=1) as (url, service):
         result = run(
+            *global_options,
             "audit",
             "writes",
             "api",
@@ -242,6 +244,11 @@ def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
             env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url},
             timeout=120,
         )
+    return result, service
+
+
+def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
+    result, service = _writes_over_a_throttling_lookup(run)
     assert result.returncode == 0, result.stderr
     assert service.throttled >= 1, "the endpoint throttled (limit 1/s)"
     assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
@@ -250,19 +257,7 @@ def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
 def test_global_retries_reach_the_audit(run: Run, aws_env: dict[str, str]) -> None:
     """``secretctl -r 0 audit ...``: the global option (chamber's ``-r``) holds for the audit's
     own pacing too, so the first throttle is the answer."""
-    records, _ = scenario()
-    with lookup_server(records, limit=1) as (url, service):
-        result = run(
-            "-r",
-            "0",
-            "audit",
-            "writes",
-            "api",
-            *WINDOW_ARGS,
-            "--json",
-            env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": url},
-            timeout=120,
-        )
+    result, service = _writes_over_a_throttling_lookup(run, "-r", "0")
     assert service.throttled == 1, "no retry after the throttle"
     assert result.returncode == 1
     assert "throttled" in result.stderr and len(result.stderr.strip().splitlines()) == 1
