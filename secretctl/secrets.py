@@ -82,15 +82,15 @@ def read_secret(
 ) -> SecretMeta:
     """Value and metadata of the current version (two requests) or of version N, numbered as
     ``history`` numbers it (``versions.py``): pages of GetParameterHistory, decrypted."""
-    if version is None:
-        return _first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
-    for name in names:
-        changes, _ = numbered(store.history(name, with_values=True))
-        for change in changes:
-            if change.version == version:
-                return SecretMeta(name, version, change.last_modified, change.user, change.value)
-    raise NotFoundError(f"version {version} of {names[0]} not found (see its history)")
+    if version is None:
+        return _first_found(names, store.read)[1]
+    # the secret `history` shows for the same arguments; never another name's version N
+    name, changes = _first_found(names, lambda n: store.history(n, with_values=True))
+    for change in numbered(changes)[0]:
+        if change.version == version:
+            return SecretMeta(name, version, change.last_modified, change.user, change.value)
+    raise NotFoundError(f"version {version} of {name} not found (see its history)")
 
 
 def delete_secret(
