@@ -114,3 +114,21 @@ def test_nul_in_a_value_is_refused_with_the_rule(
     assert "'k' contains a NUL character: secret values may be any text but NUL" in lines[0]
     assert "before" not in lines[0] and "after" not in lines[0]
     assert proxy.total() == 0, proxy.counts
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fragment"),
+    [
+        # str.isdigit() is true for superscripts, which int() refuses
+        (["-r", "²", "list", "api"], {}, "Invalid value for '-r' / '--retries'"),
+        (["--retries=¹", "exec", "api", "--", "true"], {}, "Invalid value for '-r' / '--retries'"),
+        (["list", "api"], {"SECRETCTL_RETRIES": "²"}, "SECRETCTL_RETRIES must be a whole number"),
+        (["exec", "api", "--", "true"], {"SECRETCTL_RETRIES": "³"}, "SECRETCTL_RETRIES must be"),
+    ],
+)
+def test_digits_that_are_not_numbers(
+    via_proxy: Run, proxy: CountingProxy, args: list[str], env: dict[str, str], fragment: str
+) -> None:
+    result = via_proxy(*args, env_extra=env)
+    assert result.returncode == 2
+    assert_refused(result, proxy, fragment)
