@@ -31,7 +31,7 @@ def retries_from_env(environ: Mapping[str, str]) -> int:
     raw = environ.get("SECRETCTL_RETRIES", "")
     if not raw:
         return DEFAULT_RETRIES
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # not '²', which int() refuses
         raise UsageError(f"SECRETCTL_RETRIES must be a whole number (0 or more), not {raw!r}")
     return int(raw)
 
