@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from secretctl.aws.errors import (
@@ -25,9 +26,11 @@ from secretctl.aws.errors import (
     past_deadline,
 )
 from secretctl.aws.retries import backoff_delay, retry_connection
-from secretctl.aws.timeouts import Timeouts
+from secretctl.aws.timeouts import CONNECTION_RETRIES, Timeouts
 from secretctl.errors import AwsError
 from secretctl.store.ssm_errors import aws_call
+
+T = TypeVar("T")
 
 
 def connection_failure(err: BaseException, timeouts: Timeouts) -> tuple[str, bool] | None:
@@ -113,9 +116,36 @@ class _RetryPolicy:
         raise ClientError(parsed, action)
 
 
+class _PastDeadline(Exception):
+    """The command's deadline passed before the action ended."""
+
+
+def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
+    """``action()``, abandoned when the command's deadline passes (_PastDeadline): botocore
+    has no deadline of its own (an action left behind runs on in a daemon thread)."""
+    if timeouts.deadline is None:
+        return action()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["out"] = action()
+        except BaseException as err:  # handed to the caller's thread
+            box["err"] = err
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    if not done.wait(max(0.0, timeouts.remaining() or 0.0)):
+        raise _PastDeadline
+    if "err" in box:
+        raise box["err"]
+    return box["out"]  # type: ignore[no-any-return]
+
+
 class _DeadlineClient:
-    """The client's calls, each abandoned when the command's deadline passes: botocore has
-    no deadline of its own (a call left behind runs on in a daemon thread)."""
+    """The client's calls, each abandoned when the command's deadline passes."""
 
     def __init__(self, client: Any, timeouts: Timeouts) -> None:
         self._client = client
@@ -127,27 +157,39 @@ class _DeadlineClient:
             return method
 
         def call(**params: Any) -> Any:
-            box: dict[str, Any] = {}
-            done = threading.Event()
-
-            def run() -> None:
-                try:
-                    box["out"] = method(**params)
-                except BaseException as err:  # handed to the caller's thread
-                    box["err"] = err
-                finally:
-                    done.set()
-
-            threading.Thread(target=run, daemon=True).start()
-            if not done.wait(max(0.0, self._timeouts.remaining() or 0.0)):
+            try:
+                return _before_deadline(self._timeouts, lambda: method(**params))
+            except _PastDeadline:
                 host = urlsplit(self._client.meta.endpoint_url).netloc
                 reason = past_deadline(self._timeouts.total or 0.0)
-                raise EndpointUnreachable(host, reason, None, True)
-            if "err" in box:
-                raise box["err"]
-            return box["out"]
+                raise EndpointUnreachable(host, reason, None, True) from None
 
         return call
+
+
+def _fetch_credentials(session: Any, timeouts: Timeouts) -> None:
+    """The session's credentials, fetched within the deadline; a failure in one line."""
+    from secretctl.store.boto3_credentials import (
+        credential_source,
+        credentials_error,
+        fetch_credentials,
+    )
+
+    try:
+        _before_deadline(timeouts, lambda: fetch_credentials(session))
+    except _PastDeadline:
+        reason = past_deadline(timeouts.total or 0.0)
+        raise AwsError(credential_source(os.environ) + reason) from None
+    except Exception as err:
+        failure = connection_failure(err, timeouts) if _is_botocore(err) else None
+        error = credentials_error(err, failure[0] if failure else None)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _is_botocore(err: BaseException) -> bool:
+    return type(err).__module__.startswith("botocore")
 
 
 def make_client(
@@ -156,6 +198,7 @@ def make_client(
     """An SSM client from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL), with
     botocore's ``retry_mode`` (standard or adaptive) for throttling."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     from secretctl import __version__
@@ -168,12 +211,25 @@ def make_client(
         read_timeout=min(timeouts.read, total),
         user_agent_extra=f"secretctl/{__version__}",
     )
+    # the clients botocore makes to get credentials (STS for a web identity or a role) wait
+    # no longer than secretctl's own, and retry a failed connection as often
+    core = botocore.session.get_session()
+    core.set_default_client_config(
+        Config(
+            retries={"mode": "standard", "total_max_attempts": 1 + CONNECTION_RETRIES},
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        )
+    )
     with aws_call("CreateClient", "the SSM endpoint"):
         # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
         # read first) takes precedence here too
-        session = boto3.session.Session(region_name=os.environ.get("AWS_REGION") or None)
+        session = boto3.session.Session(
+            botocore_session=core, region_name=os.environ.get("AWS_REGION") or None
+        )
         if not session.region_name:
             raise AwsError(NO_REGION)
+        _fetch_credentials(session, timeouts)
         client = session.client("ssm", config=config)
     client.meta.events.register_first("needs-retry.ssm", _RetryPolicy(retries, timeouts))
     return client if timeouts.deadline is None else _DeadlineClient(client, timeouts)
