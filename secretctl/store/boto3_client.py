@@ -38,7 +38,15 @@ def connection_failure(err: BaseException, timeouts: Timeouts) -> tuple[str, boo
     import botocore.exceptions as bx
 
     if isinstance(err, bx.SSLError):
-        return UNTRUSTED, False
+        bundle = os.environ.get("AWS_CA_BUNDLE")
+        if bundle:  # an unusable bundle: the lean path's one line (an AwsError)
+            from secretctl.aws.http import ssl_context
+
+            ssl_context(bundle)
+        text = str(err)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return UNTRUSTED, False
+        return UNCONNECTABLE, False  # no TLS there, or a handshake that failed otherwise
     if isinstance(err, bx.ConnectTimeoutError):
         return no_connection_within(timeouts.connect), False
     if isinstance(err, bx.EndpointConnectionError):
