@@ -132,3 +132,24 @@ def test_digits_that_are_not_numbers(
     result = via_proxy(*args, env_extra=env)
     assert result.returncode == 2
     assert_refused(result, proxy, fragment)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["write", "api", "pw", "--Sup3rS3cret"],  # a value that looks like an option
+        ["write", "api", "pw", "-xSup3rS3cret"],
+        ["write", "api", "pw", "-sSup3rS3cret"],  # -s is an option; S is not
+        ["write", "api", "pw", "my", "Sup3rS3cret", "words"],  # a value with spaces, unquoted
+        ["find", "--by-value", "my", "Sup3rS3cret"],
+        ["find", "-v", "--Sup3rS3cret"],
+    ],
+)
+def test_a_misplaced_value_is_not_echoed(
+    via_proxy: Run, proxy: CountingProxy, args: list[str]
+) -> None:
+    """click's usage errors quote what they could not place, here (part of) a secret value."""
+    result = via_proxy(*args)
+    assert result.returncode == 2
+    assert_refused(result, proxy, "not shown")
+    assert "Sup3rS3cret" not in result.stderr
