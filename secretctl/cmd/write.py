@@ -4,10 +4,10 @@ import sys
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option, warn
+from secretctl.cmd.common import ValueCommand, get_store, preserve_case_option, warn
 
 
-@click.command("write")
+@click.command("write", cls=ValueCommand)
 @click.argument("service")
 @click.argument("key")
 @click.argument("value")
