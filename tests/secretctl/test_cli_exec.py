@@ -259,3 +259,32 @@ def test_import_refuses_a_key_that_clashes_with_a_stored_one(run: Run, ssm: Any)
     assert [p["Name"] for p in ssm.describe_parameters()["Parameters"]] == ["/svc/db_url"]
     updated = run("import", "svc", "-", input='{"a": "1", "DB_URL": "x"}')  # the same key
     assert updated.stdout.strip() == "2 written, 0 unchanged", updated.stderr
+
+
+def test_an_environment_too_large_for_execve_is_named(aws_env: dict[str, str], ssm: Any) -> None:
+    """The kernel caps a program's arguments and environment together (ARG_MAX, a quarter of
+    the stack limit): here 512 KiB, which 70 secrets of 8000 bytes pass. execve's own words
+    ('Argument list too long') point at the command's arguments instead."""
+    import resource
+
+    for n in range(70):
+        name = f"/big/k{n:02d}"
+        ssm.put_parameter(Name=name, Value="x" * 8000, Type="SecureString", Tier="Advanced")
+
+    def small_stack() -> None:
+        resource.setrlimit(resource.RLIMIT_STACK, (2 * 1024 * 1024, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [secretctl_path(), "exec", "big", "--", "true"],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=small_stack,
+    )
+    assert result.returncode == 126
+    assert result.stderr == (
+        "secretctl: error: cannot run true: its environment is too large (70 secrets, "
+        f"{70 * 8004 // 1024} KiB of them) for the system's limit on a program's arguments "
+        "and environment; load fewer services, or use --pristine\n"
+    )
