@@ -125,14 +125,22 @@ class _RetryPolicy:
 
 
 class _PastDeadline(Exception):
-    """The command's deadline passed before the action ended."""
+    """The command's deadline passed before the action ended; ``started``: whether it had
+    begun (a request it made may have been sent)."""
+
+    def __init__(self, started: bool) -> None:
+        super().__init__()
+        self.started = started
 
 
 def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
-    """``action()``, abandoned when the command's deadline passes (_PastDeadline): botocore
-    has no deadline of its own (an action left behind runs on in a daemon thread)."""
+    """``action()``, abandoned when the command's deadline passes (_PastDeadline), and never
+    started once it has: botocore has no deadline of its own (an action left behind runs on
+    in a daemon thread)."""
     if timeouts.deadline is None:
         return action()
+    if not timeouts.allows(0.0):
+        raise _PastDeadline(started=False)
     box: dict[str, Any] = {}
     done = threading.Event()
 
@@ -146,7 +154,7 @@ def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
 
     threading.Thread(target=run, daemon=True).start()
     if not done.wait(max(0.0, timeouts.remaining() or 0.0)):
-        raise _PastDeadline
+        raise _PastDeadline(started=True)
     if "err" in box:
         raise box["err"]
     return box["out"]  # type: ignore[no-any-return]
@@ -167,10 +175,10 @@ class _DeadlineClient:
         def call(**params: Any) -> Any:
             try:
                 return _before_deadline(self._timeouts, lambda: method(**params))
-            except _PastDeadline:
+            except _PastDeadline as past:
                 host = urlsplit(self._client.meta.endpoint_url).netloc
                 reason = past_deadline(self._timeouts.total or 0.0)
-                raise EndpointUnreachable(host, reason, None, True) from None
+                raise EndpointUnreachable(host, reason, None, past.started) from None
 
         return call
 
