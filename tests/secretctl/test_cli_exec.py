@@ -288,3 +288,18 @@ def test_an_environment_too_large_for_execve_is_named(aws_env: dict[str, str], s
         f"{70 * 8004 // 1024} KiB of them) for the system's limit on a program's arguments "
         "and environment; load fewer services, or use --pristine\n"
     )
+
+
+def test_reimporting_chamber_keys_says_how_to_update_them(run: Run, ssm: Any) -> None:
+    """chamber's import stored DB_URL as written; secretctl's import lowercases it, which
+    clashes: the way to update the stored key itself is --preserve-case, and the message says
+    so."""
+    put(ssm, "/svc/DB_URL", "stored")
+    result = run("import", "svc", "-", input='{"DB_URL": "x"}')
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "rename the key or delete 'DB_URL' first, or import with --preserve-case to update "
+        "'DB_URL' itself"
+    )
+    updated = run("import", "--preserve-case", "svc", "-", input='{"DB_URL": "x"}')
+    assert updated.stdout.strip() == "1 written, 0 unchanged", updated.stderr
