@@ -40,6 +40,10 @@ def via_proxy(run: Run, proxy: CountingProxy) -> Run:
         (["write", "bad service", "k", "v"], "invalid service name 'bad service'"),
         (["write", "api/", "k", "v"], "invalid service name 'api/'"),
         (["write", "_chamber", "k", "v"], "reserved"),
+        # SSM reserves names that begin with aws or ssm, any case (AWS answered AccessDenied,
+        # which read as an IAM problem, or a bare ValidationException)
+        (["write", "aws-proxy", "k", "v"], "SSM reserves names that begin with 'aws' or 'ssm'"),
+        (["write", "SSMtool/api", "k", "v"], "SSM reserves names that begin with 'aws' or 'ssm'"),
         (["write", "api", "bad/key", "v"], "invalid key 'bad/key'"),
         (["write", "api", "k", ""], "empty"),
         (["read", "a//b", "k"], "invalid service name"),
@@ -153,3 +157,8 @@ def test_a_misplaced_value_is_not_echoed(
     assert result.returncode == 2
     assert_refused(result, proxy, "not shown")
     assert "Sup3rS3cret" not in result.stderr
+
+
+def test_an_import_into_a_reserved_service_is_refused(via_proxy: Run, proxy: CountingProxy) -> None:
+    result = via_proxy("import", "awsome", "-", input='{"a": "1"}')
+    assert_refused(result, proxy, "SSM reserves names that begin with 'aws' or 'ssm'")
