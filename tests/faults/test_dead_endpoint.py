@@ -125,3 +125,15 @@ def test_bad_timeouts_name_what_was_wrong(moto: MotoServer) -> None:
         _, done = run(args, dict(env, **extra))
         assert done.returncode == 2, (args, extra, done.stderr)
         assert named in done.stderr and "number of seconds greater than 0" in done.stderr
+
+
+def test_timeout_is_worded_alike_on_both_paths(moto: MotoServer, endpoints: dict[str, str]) -> None:
+    """The lean path added "(1 attempt)" where boto3's line ended at the --timeout."""
+    env = dict(moto.client_env(), AWS_ENDPOINT_URL=endpoints["hung"])
+    for args in (["--timeout", "1.5", "read", "-q", "svc", "k"], ["--timeout", "1", "list", "s"]):
+        lean = run(args, env)[1]
+        boto3 = run(args, dict(env, SECRETCTL_LEAN="0"))[1]
+        assert (lean.returncode, lean.stderr) == (boto3.returncode, boto3.stderr)
+        assert lean.stderr.endswith(
+            f"did not answer within the command's --timeout of {args[1]} s\n"
+        )
