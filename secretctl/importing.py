@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from secretctl.environ import check_env_name_clashes
 from secretctl.errors import EndpointFailure, SecretctlError, UsageError
-from secretctl.naming import normalize_key, normalize_service, parameter_name
+from secretctl.naming import normalize_key, parameter_name, writable_service
 from secretctl.store.base import Current, Store
 from secretctl.values import check_value
 from secretctl.versions import race_warning
@@ -56,7 +56,7 @@ def prepare(
     """Check the service, every key and every value; return the service and key -> value as
     stored. Two entries that normalise to one key, or to one environment name, are an error
     naming both."""
-    service = normalize_service(service, preserve_case)
+    service = writable_service(service, preserve_case)
     prepared: dict[str, str] = {}
     source: dict[str, str] = {}
     for raw_key, value in entries.items():

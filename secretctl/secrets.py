@@ -11,10 +11,10 @@ from secretctl.naming import (
     is_secret_name,
     lookup_names,
     normalize_key,
-    normalize_service,
     parameter_name,
     service_lookup_names,
     split_name,
+    writable_service,
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
 from secretctl.values import check_value
@@ -42,7 +42,7 @@ def write_secret(
     """Write one secret. Two requests (DescribeParameters, PutParameter); with
     ``skip_unchanged`` one GetParameter first, and nothing more when the value is the same."""
     name = parameter_name(
-        normalize_service(service, preserve_case), normalize_key(key, preserve_case)
+        writable_service(service, preserve_case), normalize_key(key, preserve_case)
     )
     check_value(value, tier, key)
     if skip_unchanged and store.read_value(name) == value:

@@ -36,11 +36,11 @@ def write_cmd(
     preserve_case: bool,
 ) -> None:
     """Store VALUE as secret KEY of SERVICE (VALUE '-' reads stdin exactly)."""
-    from secretctl.naming import normalize_key, normalize_service
+    from secretctl.naming import normalize_key, writable_service
     from secretctl.secrets import write_secret
     from secretctl.values import decode_input, first_line, tier_name
 
-    normalize_service(service)
+    writable_service(service)
     normalize_key(key)
     if value == "-":
         value = decode_input(sys.stdin.buffer.read(), "stdin")
