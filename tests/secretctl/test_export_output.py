@@ -219,3 +219,14 @@ def test_a_path_ending_in_a_slash_is_not_made_a_file(
     assert result.returncode == 2, result.stderr
     assert "directory" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a device node needs root")
+def test_a_failed_write_is_not_a_usage_error(run: Run, service: str, tmp_path: Path) -> None:
+    """The target was fine when checked; the write itself failed (a full disk, here a copy of
+    /dev/full): an error of the run, exit status 1, not bad input (2)."""
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.stat("/dev/full").st_rdev)
+    result = run("export", "svc", "-o", str(full))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"secretctl: error: cannot write {full}: No space left on device\n"
