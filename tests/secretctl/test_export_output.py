@@ -230,3 +230,28 @@ def test_a_failed_write_is_not_a_usage_error(run: Run, service: str, tmp_path: P
     result = run("export", "svc", "-o", str(full))
     assert result.returncode == 1, result.stderr
     assert result.stderr == f"secretctl: error: cannot write {full}: No space left on device\n"
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new file could not be written in full (ENOSPC at fsync): one line, exit status 1
+    (it was an unexpected OSError), the old file untouched and no temporary file left."""
+    import errno
+
+    from secretctl.errors import SecretctlError, UsageError
+    from secretctl.files import output_target
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(SecretctlError) as caught:
+        output_target(str(target)).write('{"k":"v"}')
+    assert not isinstance(caught.value, UsageError)
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
