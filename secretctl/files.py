@@ -8,7 +8,7 @@ import stat
 import sys
 import tempfile
 
-from secretctl.errors import UsageError
+from secretctl.errors import SecretctlError, UsageError
 from secretctl.values import decode_input
 
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".env": "dotenv"}
@@ -146,6 +146,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _write_failed(path: str, err: OSError) -> SecretctlError:
+    """A write to a target that passed ``output_target``'s checks failed (a full disk, an I/O
+    error): an error of the run (exit status 1), not bad input."""
+    return SecretctlError(f"cannot write {path}: {err.strerror or type(err).__name__}")
+
+
 def _write_descriptor(fd: int, data: bytes, path: str) -> None:
     """Write to an inherited descriptor, sharing its offset (``3>>file`` appends)."""
     try:
@@ -153,7 +159,7 @@ def _write_descriptor(fd: int, data: bytes, path: str) -> None:
     except BrokenPipeError:
         raise
     except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+        raise _write_failed(path, err) from None
 
 
 def _write_in_place(path: str, data: bytes) -> None:
@@ -183,7 +189,9 @@ def _replace_atomically(target: str, data: bytes, path: str) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise _write_failed(path, err) from None
         raise
