@@ -95,17 +95,31 @@ def resolve_credentials(
     raise AwsError(NO_CREDENTIALS)
 
 
-def _allowed_container_url(url: str) -> bool:
+def check_container_url(url: str) -> None:
+    """AwsError unless AWS_CONTAINER_CREDENTIALS_FULL_URI can be asked as botocore would ask
+    it: http or https, a numeric port, and over http only a loopback or ECS address."""
     parts = urlsplit(url)
-    if parts.scheme == "https":
-        return True
-    host = parts.hostname or ""
+    problem = None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "use http or https"
+    else:
+        try:
+            _ = parts.port
+        except ValueError:
+            problem = "its port is not a number"
+    if problem is None and parts.scheme == "http" and not _allowed_http_host(parts.hostname):
+        problem = f"over http, only a loopback or ECS address (got host {parts.hostname!r})"
+    if problem is not None:
+        raise AwsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {url!r} cannot be used: {problem}")
+
+
+def _allowed_http_host(host: str | None) -> bool:
     if host in _ECS_ALLOWED_HOSTS:
         return True
     import ipaddress  # only for a FULL_URI that is neither https nor a known ECS address
 
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host or "").is_loopback
     except ValueError:
         return False
 
@@ -127,11 +141,8 @@ def from_container(environ: Mapping[str, str], timeouts: Timeouts | None = None)
     """The ECS task credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI)."""
     relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
     url = ECS_HOST + relative if relative else environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-    if not relative and not _allowed_container_url(url):
-        raise AwsError(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback/ECS address "
-            f"(got host {urlsplit(url).hostname!r})"
-        )
+    if not relative:
+        check_container_url(url)
     headers = {"Accept": "application/json"}
     token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     if token_file:

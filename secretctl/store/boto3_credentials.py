@@ -40,6 +40,9 @@ def credentials_error(err: BaseException, no_answer: str | None) -> AwsError | N
     import botocore.exceptions as bx
 
     environ = os.environ
+    unusable = _unusable_container_url(environ)  # botocore's failure may be a ValueError
+    if unusable is not None:
+        return unusable
     if isinstance(err, bx.CredentialRetrievalError):
         provider = str(err.kwargs.get("provider", "?"))
         detail = str(err.kwargs.get("error_msg", ""))
@@ -57,6 +60,20 @@ def credentials_error(err: BaseException, no_answer: str | None) -> AwsError | N
             operation = getattr(err, "operation_name", "AssumeRole")
             role = environ.get("AWS_ROLE_ARN") if operation == "AssumeRoleWithWebIdentity" else ""
             return AwsError(f"sts:{operation}{f' for {role}' if role else ''} failed: {code}")
+    return None
+
+
+def _unusable_container_url(environ: Mapping[str, str]) -> AwsError | None:
+    """The lean path's line for an AWS_CONTAINER_CREDENTIALS_FULL_URI it would not ask."""
+    from secretctl.aws.credentials import check_container_url
+
+    full_uri = environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    if not full_uri or environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        return None
+    try:
+        check_container_url(full_uri)
+    except AwsError as err:
+        return err
     return None
 
 
