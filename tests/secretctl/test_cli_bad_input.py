@@ -162,3 +162,22 @@ def test_a_misplaced_value_is_not_echoed(
 def test_an_import_into_a_reserved_service_is_refused(via_proxy: Run, proxy: CountingProxy) -> None:
     result = via_proxy("import", "awsome", "-", input='{"a": "1"}')
     assert_refused(result, proxy, "SSM reserves names that begin with 'aws' or 'ssm'")
+
+
+@pytest.mark.parametrize(
+    ("variable", "url", "problem"),
+    [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:x", "its port is not a number up to 65535"),
+        ("AWS_ENDPOINT_URL", "notaurl", "use http:// or https:// and a host"),
+        ("AWS_ENDPOINT_URL_SSM", "https://:443", "use http:// or https:// and a host"),
+        ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:99999", "its port is not a number up to 65535"),
+    ],
+)
+def test_an_unusable_endpoint_url_is_named(run: Run, variable: str, url: str, problem: str) -> None:
+    """A configuration error, before any AWS call (it was an unexpected ValueError)."""
+    result = run("read", "-q", "api", "k", env_extra={variable: url})
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"secretctl: error: {variable} {url!r} cannot be used: {problem}; give "
+        "http(s)://HOST[:PORT]\n"
+    )
