@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from secretctl.aws.errors import NO_CREDENTIALS, past_deadline
 from secretctl.aws.http import TransportError, request
+from secretctl.aws.settings import url_problem
 from secretctl.aws.timeouts import Timeouts
 from secretctl.errors import AwsError
 
@@ -99,14 +100,7 @@ def check_container_url(url: str) -> None:
     """AwsError unless AWS_CONTAINER_CREDENTIALS_FULL_URI can be asked as botocore would ask
     it: http or https, a numeric port, and over http only a loopback or ECS address."""
     parts = urlsplit(url)
-    problem = None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        problem = "use http or https"
-    else:
-        try:
-            _ = parts.port
-        except ValueError:
-            problem = "its port is not a number"
+    problem = url_problem(url)
     if problem is None and parts.scheme == "http" and not _allowed_http_host(parts.hostname):
         problem = f"over http, only a loopback or ECS address (got host {parts.hostname!r})"
     if problem is not None:

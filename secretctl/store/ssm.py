@@ -76,10 +76,11 @@ class SsmStore:
         would (``aws.settings``), else over a boto3 client. ``timeout`` (else
         SECRETCTL_TIMEOUT) bounds the whole command, from now. A ``retry_mode`` (botocore's
         standard or adaptive) is botocore's to implement: it goes through boto3."""
-        from secretctl.aws.settings import lean_settings
+        from secretctl.aws.settings import check_endpoint_urls, lean_settings
         from secretctl.aws.timeouts import Timeouts
         from secretctl.kms import resolve_kms_key
 
+        check_endpoint_urls(os.environ)
         attempts = retries if retries is not None else retries_from_env(os.environ)
         timeouts = Timeouts.from_environ(os.environ, timeout)
         settings = None if retry_mode else lean_settings(os.environ)

@@ -115,9 +115,9 @@ def test_region_from_aws_region_alone(run: Run, ssm: Any, aws_env: dict[str, str
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("http://127.0.0.1:notaport/creds", "its port is not a number"),
-        ("ftp://127.0.0.1/creds", "use http or https"),
-        ("creds", "use http or https"),
+        ("http://127.0.0.1:notaport/creds", "its port is not a number up to 65535"),
+        ("ftp://127.0.0.1/creds", "use http:// or https:// and a host"),
+        ("creds", "use http:// or https:// and a host"),
         (
             "http://10.0.0.1/creds",
             "over http, only a loopback or ECS address (got host '10.0.0.1')",
