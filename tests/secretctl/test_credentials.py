@@ -137,3 +137,21 @@ def test_an_unusable_container_credentials_url_is_named(
     assert result.stderr == (
         f"secretctl: error: AWS_CONTAINER_CREDENTIALS_FULL_URI {url!r} cannot be used: {problem}\n"
     )
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:x", "notaurl"])
+def test_an_unusable_metadata_endpoint_is_named(
+    run: Run, aws_env: dict[str, str], url: str
+) -> None:
+    """Only when instance metadata is asked (the last source): one line, both paths (it was
+    an unexpected ValueError on the lean path, botocore's class name over boto3)."""
+    env = {
+        k: v for k, v in aws_env.items() if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    }
+    env.update(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=url)
+    result = run("read", "-q", "api", "k", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"secretctl: error: AWS_EC2_METADATA_SERVICE_ENDPOINT {url!r} cannot be used: "
+    )
+    assert result.stderr.count("\n") == 1
