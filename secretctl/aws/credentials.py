@@ -107,6 +107,13 @@ def check_container_url(url: str) -> None:
         raise AwsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {url!r} cannot be used: {problem}")
 
 
+def check_metadata_url(url: str) -> None:
+    """AwsError when AWS_EC2_METADATA_SERVICE_ENDPOINT is no usable URL."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise AwsError(f"AWS_EC2_METADATA_SERVICE_ENDPOINT {url!r} cannot be used: {problem}")
+
+
 def _allowed_http_host(host: str | None) -> bool:
     if host in _ECS_ALLOWED_HOSTS:
         return True
@@ -170,7 +177,10 @@ def from_instance_metadata(
 ) -> Credentials | None:
     """The instance role through IMDSv2 (IMDSv1 when no token can be had); None when the
     metadata service does not answer or has no role, as botocore does."""
-    base = (environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or IMDS_ENDPOINT).rstrip("/")
+    configured = environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    if configured:
+        check_metadata_url(configured)
+    base = (configured or IMDS_ENDPOINT).rstrip("/")
     headers: dict[str, str] = {}
     try:
         status, token = _fetch(

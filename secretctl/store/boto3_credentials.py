@@ -43,6 +43,14 @@ def credentials_error(err: BaseException, no_answer: str | None) -> AwsError | N
     unusable = _unusable_container_url(environ)  # botocore's failure may be a ValueError
     if unusable is not None:
         return unusable
+    metadata_url = environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    if isinstance(err, bx.InvalidIMDSEndpointError) and metadata_url:
+        from secretctl.aws.credentials import check_metadata_url
+
+        try:
+            check_metadata_url(metadata_url)
+        except AwsError as unusable:
+            return unusable
     if isinstance(err, bx.CredentialRetrievalError):
         provider = str(err.kwargs.get("provider", "?"))
         detail = str(err.kwargs.get("error_msg", ""))
