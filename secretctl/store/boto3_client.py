@@ -133,14 +133,9 @@ class _PastDeadline(Exception):
         self.started = started
 
 
-def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
-    """``action()``, abandoned when the command's deadline passes (_PastDeadline), and never
-    started once it has: botocore has no deadline of its own (an action left behind runs on
-    in a daemon thread)."""
-    if timeouts.deadline is None:
-        return action()
-    if not timeouts.allows(0.0):
-        raise _PastDeadline(started=False)
+def _within(seconds: float, action: Callable[[], T]) -> T:
+    """``action()``, abandoned after ``seconds`` (_PastDeadline): botocore bounds neither a
+    whole call nor a whole answer. An action left behind runs on in a daemon thread."""
     box: dict[str, Any] = {}
     done = threading.Event()
 
@@ -153,11 +148,44 @@ def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
             done.set()
 
     threading.Thread(target=run, daemon=True).start()
-    if not done.wait(max(0.0, timeouts.remaining() or 0.0)):
+    if not done.wait(max(0.0, seconds)):
         raise _PastDeadline(started=True)
     if "err" in box:
         raise box["err"]
     return box["out"]  # type: ignore[no-any-return]
+
+
+def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
+    """``action()``, abandoned when the command's deadline passes (_PastDeadline), and never
+    started once it has."""
+    if timeouts.deadline is None:
+        return action()
+    if not timeouts.allows(0.0):
+        raise _PastDeadline(started=False)
+    return _within(timeouts.remaining() or 0.0, action)
+
+
+class _AnswerWithin:
+    """botocore's HTTP session, each attempt bounded as on the lean path: a complete answer
+    within the connect and read timeouts. botocore's read timeout bounds each socket read,
+    so an endpoint that trickles bytes held an attempt for ever. An attempt past the bound is
+    a read timeout (sent, no answer) for the retry policy."""
+
+    def __init__(self, session: Any, timeouts: Timeouts) -> None:
+        self._session = session
+        self._timeouts = timeouts
+
+    def send(self, request: Any) -> Any:
+        from botocore.exceptions import ReadTimeoutError
+
+        bound = self._timeouts.connect + self._timeouts.read
+        try:
+            return _within(bound, lambda: self._session.send(request))
+        except _PastDeadline:
+            raise ReadTimeoutError(endpoint_url=request.url, error="no complete answer") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
 
 
 class _DeadlineClient:
@@ -248,4 +276,7 @@ def make_client(
         _fetch_credentials(session, timeouts)
         client = session.client("ssm", config=config)
     client.meta.events.register_first("needs-retry.ssm", _RetryPolicy(retries, timeouts))
+    endpoint = getattr(client, "_endpoint", None)  # botocore's; no public way to bound this
+    if endpoint is not None and hasattr(endpoint, "http_session"):
+        endpoint.http_session = _AnswerWithin(endpoint.http_session, timeouts)
     return client if timeouts.deadline is None else _DeadlineClient(client, timeouts)
