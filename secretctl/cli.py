@@ -131,17 +131,14 @@ def _command_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.pass_context
 def help_cmd(ctx: click.Context, command: tuple[str, ...]) -> None:
     """Print the help of secretctl or of COMMAND (as chamber's help command)."""
-    root = ctx.find_root()
-    if not command:
-        click.echo(root.get_help())
-        return
-    group = root.command
-    assert isinstance(group, click.Group)
-    sub = group.get_command(root, command[0])
-    if sub is None or len(command) > 1:
-        raise UsageError(f"unknown command {' '.join(command)!r}; see 'secretctl --help'")
-    with click.Context(sub, info_name=command[0], parent=root) as sub_ctx:
-        click.echo(sub.get_help(sub_ctx))
+    current = ctx.find_root()
+    for name in command:  # down the groups: `help audit reads`
+        group = current.command
+        sub = group.get_command(current, name) if isinstance(group, click.Group) else None
+        if sub is None:
+            raise UsageError(f"unknown command {' '.join(command)!r}; see 'secretctl --help'")
+        current = click.Context(sub, info_name=name, parent=current)
+    click.echo(current.get_help())
 
 
 for command in (
@@ -183,6 +180,9 @@ def main(argv: list[str] | None = None) -> None:
         except click.exceptions.Exit as err:
             sys.exit(err.exit_code)
         except click.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:
+                click.echo(err.ctx.get_help())  # a group alone (`secretctl audit`), click 8.2+
+                sys.exit(0)
             command = err.ctx.command_path if err.ctx else "secretctl"
             message = " ".join(err.format_message().split())
             raise UsageError(f"{message} (see '{command} --help')") from None

@@ -62,10 +62,12 @@ def check_env_name_clashes(keys: Iterable[str], stored: Iterable[str] = ()) -> N
     for other in sorted(stored):
         key = owner.get(env_name(other))
         if key is not None and key != other:
+            same = key == other.lower()  # lowercased; chamber's import kept the case
             raise UsageError(
                 f"key {key!r} becomes the environment variable {env_name(other)}, as does "
                 f"{other!r} already stored in the service, which exec would refuse; rename the "
                 f"key or delete {other!r} first"
+                + (f", or import with --preserve-case to update {other!r} itself" if same else "")
             )
 
 

@@ -87,7 +87,7 @@ def parse_global_options(argv: list[str]) -> tuple[GlobalOptions, int] | None:
             return None
         field = _VALUE_OPTIONS[name]
         if field == "retries":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):  # not '²', which int() refuses
                 return None
             setattr(options, field, int(value))
         elif field == "timeout":  # SECRETCTL_TIMEOUT: read with the other AWS settings

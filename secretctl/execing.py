@@ -3,6 +3,7 @@ and its exit status (or death by signal) is the container's."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -31,8 +32,11 @@ def resolve_command(command: str, search_path: str | None) -> str:
     return found
 
 
-def exec_command(argv: list[str], env: Mapping[str, str]) -> NoReturn:
-    """Run argv with exactly ``env``. On POSIX this process becomes the command."""
+def exec_command(
+    argv: list[str], env: Mapping[str, str], secrets: Mapping[str, str] | None = None
+) -> NoReturn:
+    """Run argv with exactly ``env`` (which holds ``secrets``). On POSIX this process becomes
+    the command."""
     program = resolve_command(argv[0], os.environ.get("PATH", os.defpath))
     sys.stdout.flush()
     sys.stderr.flush()
@@ -42,11 +46,22 @@ def exec_command(argv: list[str], env: Mapping[str, str]) -> NoReturn:
         except PermissionError:
             raise CommandNotExecutableError(f"command is not executable: {argv[0]}") from None
         except OSError as err:
+            if err.errno == errno.E2BIG:  # execve says "Argument list too long"
+                raise CommandNotExecutableError(_too_large(argv[0], secrets or {})) from None
             raise CommandNotExecutableError(f"cannot run {argv[0]}: {err.strerror}") from None
     import subprocess  # pragma: no cover - not POSIX
 
     completed = subprocess.run([program, *argv[1:]], env=dict(env))  # pragma: no cover
     sys.exit(completed.returncode)  # pragma: no cover
+
+
+def _too_large(command: str, secrets: Mapping[str, str]) -> str:
+    size = sum(len(f"{name}={value}".encode()) for name, value in secrets.items())
+    return (
+        f"cannot run {command}: its environment is too large ({len(secrets)} secrets, "
+        f"{size // 1024} KiB of them) for the system's limit on a program's arguments and "
+        "environment; load fewer services, or use --pristine"
+    )
 
 
 def run_exec(
@@ -73,4 +88,4 @@ def run_exec(
     if verbose:
         names = ", ".join(sorted(n for n in secrets if env.get(n) == secrets[n])) or "none"
         sys.stderr.write(f"secretctl: exec {argv[0]} with the secret variables {names}\n")
-    exec_command(argv, env)
+    exec_command(argv, env, secrets)

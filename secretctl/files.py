@@ -8,7 +8,7 @@ import stat
 import sys
 import tempfile
 
-from secretctl.errors import UsageError
+from secretctl.errors import SecretctlError, UsageError
 from secretctl.values import decode_input
 
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".env": "dotenv"}
@@ -33,21 +33,47 @@ def read_input(path: str) -> tuple[str, str | None]:
     return decode_input(data, path), fmt
 
 
-def write_private_file(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` (``export -o``) without harming what is there.
+class OutputTarget:
+    """Where ``export -o PATH`` writes, checked before any AWS call (``output_target``)."""
+
+    __slots__ = ("path", "descriptor", "in_place", "target")
+
+    def __init__(
+        self, path: str, *, descriptor: int | None = None, in_place: bool = False, target: str = ""
+    ) -> None:
+        self.path = path
+        self.descriptor = descriptor  # an inherited descriptor, open for writing
+        self.in_place = in_place  # a FIFO or character device, opened and written
+        self.target = target  # else the file to replace atomically
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        if self.descriptor is not None:
+            _write_descriptor(self.descriptor, data, self.path)
+        elif self.in_place:
+            _write_in_place(self.path, data)
+        else:
+            _replace_atomically(self.target, data, self.path)
+
+
+def output_target(path: str) -> OutputTarget:
+    """What ``export -o PATH`` will write to, or a UsageError; run it before any AWS call.
 
     - A regular file or a new path is replaced atomically with a new file of mode 0600:
       readers see the old file or the whole new one, and the secrets are never
       world-readable. Through a symlink, its target is replaced the same way; the link stays.
     - An open descriptor (``/dev/fd/N``, ``/dev/stdout``, ``/proc/self/fd/N``, bash's
       ``>(cmd)``), a FIFO or a character device is written in place: no rename, no chmod.
-    - Anything else (a directory, a block device, a socket) is refused.
+      The descriptor must be open for writing now: a closed one's number would be taken by
+      the first socket secretctl opens to AWS, and the secrets written onto it.
+    - Anything else (a directory, a block device, a socket, a path ending in '/') is refused.
     """
-    data = text.encode("utf-8")
     descriptor = _open_descriptor(path)
     if descriptor is not None:
-        _write_descriptor(descriptor, data, path)
-        return
+        _check_writable_descriptor(descriptor, path)
+        return OutputTarget(path, descriptor=descriptor)
+    if path.endswith("/"):
+        raise UsageError(f"cannot write {path}: a path ending in '/' names a directory")
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -55,13 +81,34 @@ def write_private_file(path: str, text: str) -> None:
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror}") from None
     if mode is None or stat.S_ISREG(mode):
-        _replace_atomically(os.path.realpath(path), data, path)
-    elif stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
-        _write_in_place(path, data)
-    else:
+        target = os.path.realpath(path)
+        if not os.path.isdir(os.path.dirname(target)):
+            raise UsageError(f"cannot write {path}: its directory does not exist")
+        return OutputTarget(path, target=target)
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return OutputTarget(path, in_place=True)
+    raise UsageError(
+        f"cannot write {path}: it is {_kind(mode)}; give a file path, a FIFO, a character "
+        "device or /dev/fd/N"
+    )
+
+
+def write_private_file(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` as ``output_target`` says (checking it first)."""
+    output_target(path).write(text)
+
+
+def _check_writable_descriptor(fd: int, path: str) -> None:
+    import fcntl
+
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        flags = None
+    if flags is None or flags & os.O_ACCMODE == os.O_RDONLY:
         raise UsageError(
-            f"cannot write {path}: it is {_kind(mode)}; give a file path, a FIFO, a character "
-            "device or /dev/fd/N"
+            f"cannot write {path}: descriptor {fd} is not open for writing (in the shell, "
+            f"open it for the command, e.g. {fd}>file)"
         )
 
 
@@ -99,6 +146,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _write_failed(path: str, err: OSError) -> SecretctlError:
+    """A write to a target that passed ``output_target``'s checks failed (a full disk, an I/O
+    error): an error of the run (exit status 1), not bad input."""
+    return SecretctlError(f"cannot write {path}: {err.strerror or type(err).__name__}")
+
+
 def _write_descriptor(fd: int, data: bytes, path: str) -> None:
     """Write to an inherited descriptor, sharing its offset (``3>>file`` appends)."""
     try:
@@ -106,7 +159,7 @@ def _write_descriptor(fd: int, data: bytes, path: str) -> None:
     except BrokenPipeError:
         raise
     except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror}") from None
+        raise _write_failed(path, err) from None
 
 
 def _write_in_place(path: str, data: bytes) -> None:
@@ -136,7 +189,9 @@ def _replace_atomically(target: str, data: bytes, path: str) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise _write_failed(path, err) from None
         raise

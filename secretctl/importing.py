@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from secretctl.environ import check_env_name_clashes
 from secretctl.errors import SecretctlError, UsageError
-from secretctl.naming import normalize_key, normalize_service, parameter_name
+from secretctl.naming import normalize_key, parameter_name, writable_service
 from secretctl.progress import Progress
 from secretctl.store.base import Store
 from secretctl.tags import check_new_secrets
@@ -40,7 +40,7 @@ def prepare(
     """Check the service, every key and every value; return the service and key -> value as
     stored. Two entries that normalise to one key, or to one environment name, are an error
     naming both."""
-    service = normalize_service(service, preserve_case)
+    service = writable_service(service, preserve_case)
     prepared: dict[str, str] = {}
     source: dict[str, str] = {}
     for raw_key, value in entries.items():

@@ -16,6 +16,9 @@ _KEY_RE = re.compile(KEY_PATTERN, re.ASCII)
 _SERVICE_RE = re.compile(SERVICE_PATTERN, re.ASCII)
 
 RESERVED_SERVICE = "_chamber"  # chamber keeps its own store config under /_chamber/
+# SSM refuses a parameter name that begins with these, in any case (PutParameter's naming
+# constraints): /aws... is reserved for public parameters, /ssm... for the service
+SSM_RESERVED_PREFIXES = ("aws", "ssm")
 MAX_NAME_LENGTH = 1011  # SSM's limit on a parameter name
 MAX_HIERARCHY_LEVELS = 15  # SSM's limit on the segments of a parameter name
 
@@ -33,6 +36,18 @@ def normalize_service(service: str, preserve_case: bool = False) -> str:
             "own configuration; choose another name"
         )
     return service if preserve_case else service.lower()
+
+
+def writable_service(service: str, preserve_case: bool = False) -> str:
+    """A service as ``write`` and ``import`` store it: valid (``normalize_service``), and not
+    a name SSM reserves. Reads do not check this: nothing can be stored there."""
+    stored = normalize_service(service, preserve_case)
+    if stored.lower().startswith(SSM_RESERVED_PREFIXES):
+        raise UsageError(
+            f"invalid service name {service!r}: SSM reserves names that begin with 'aws' or "
+            "'ssm' (in any case); choose another name"
+        )
+    return stored
 
 
 def normalize_key(key: str, preserve_case: bool = False) -> str:

@@ -11,10 +11,10 @@ from secretctl.naming import (
     is_secret_name,
     lookup_names,
     normalize_key,
-    normalize_service,
     parameter_name,
     service_lookup_names,
     split_name,
+    writable_service,
 )
 from secretctl.store.base import Change, SecretMeta, SecretReader, Store
 from secretctl.tags import check_new_secrets
@@ -46,7 +46,7 @@ def write_secret(
     with ``skip_unchanged`` one GetParameter first, and nothing more when the value is the
     same. ``tags`` go on a new secret only: an existing one is an error (as in chamber)."""
     name = parameter_name(
-        normalize_service(service, preserve_case), normalize_key(key, preserve_case)
+        writable_service(service, preserve_case), normalize_key(key, preserve_case)
     )
     check_value(value, tier, key)
     if skip_unchanged and store.read_value(name) == value:
@@ -93,15 +93,15 @@ def read_secret(
 ) -> SecretMeta:
     """Value and metadata of the current version (two requests) or of version N, numbered as
     ``history`` numbers it (``versions.py``): pages of GetParameterHistory, decrypted."""
-    if version is None:
-        return first_found(lookup_names(service, key, preserve_case), store.read)[1]
     names = lookup_names(service, key, preserve_case)
-    for name in names:
-        changes, _ = numbered(store.history(name, with_values=True))
-        for change in changes:
-            if change.version == version:
-                return SecretMeta(name, version, change.last_modified, change.user, change.value)
-    raise NotFoundError(f"version {version} of {names[0]} not found (see its history)")
+    if version is None:
+        return first_found(names, store.read)[1]
+    # the secret `history` shows for the same arguments; never another name's version N
+    name, changes = first_found(names, lambda n: store.history(n, with_values=True))
+    for change in numbered(changes)[0]:
+        if change.version == version:
+            return SecretMeta(name, version, change.last_modified, change.user, change.value)
+    raise NotFoundError(f"version {version} of {name} not found (see its history)")
 
 
 def delete_secret(

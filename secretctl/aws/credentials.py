@@ -1,5 +1,8 @@
 """The credential sources that matter in a container, in botocore's order once profiles and
-shared files are ruled out: environment, web identity, ECS task endpoint, instance metadata."""
+shared files are ruled out: environment, web identity, ECS task endpoint, instance metadata.
+
+Each request to a credentials endpoint has its own short timeout, and none outlasts the
+command's deadline (``--timeout``)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
-from secretctl.aws.errors import NO_CREDENTIALS
-from secretctl.aws.http import request
+from secretctl.aws.errors import NO_CREDENTIALS, past_deadline
+from secretctl.aws.http import TransportError, request
+from secretctl.aws.settings import url_problem
+from secretctl.aws.timeouts import Timeouts
 from secretctl.errors import AwsError
 
 ECS_HOST = "http://169.254.170.2"
@@ -42,36 +47,80 @@ def _epoch(text: str | None) -> float | None:
         return None
 
 
-def resolve_credentials(environ: Mapping[str, str], sts_endpoint: str) -> Credentials:
-    """The first source that is configured; an error when none is."""
+def _fetch(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None = None,
+    *,
+    timeout: float,
+    timeouts: Timeouts | None,
+    cafile: str | None = None,
+) -> tuple[int, bytes]:
+    """One request to a credentials endpoint, within ``timeout`` and the command's deadline
+    (a TransportError that says so once the deadline has passed)."""
+    left = timeouts.remaining() if timeouts is not None else None
+    if left is not None:
+        deadline = past_deadline(timeouts.total or 0.0)  # type: ignore[union-attr]
+        if left <= 0:
+            raise TransportError(deadline, sent=False, timed_out=True)
+        timeout = min(timeout, left)
+    try:
+        return request(method, url, headers, body, timeout=timeout, cafile=cafile)
+    except TransportError as err:
+        if err.timed_out and timeouts is not None and not timeouts.allows(0.0):
+            # the deadline, not the endpoint's own timeout, ended it
+            raise TransportError(deadline, sent=err.sent, timed_out=True) from None
+        raise
+
+
+def resolve_credentials(
+    environ: Mapping[str, str], sts_endpoint: str, timeouts: Timeouts | None = None
+) -> Credentials:
+    """The first source that is configured; an error when none is. ``timeouts``: the
+    command's deadline, which no request here outlasts."""
     access_key = environ.get("AWS_ACCESS_KEY_ID")
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY")
     if access_key and secret_key:
         return Credentials(access_key, secret_key, environ.get("AWS_SESSION_TOKEN") or None)
     if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
-        return from_web_identity(environ, sts_endpoint)
+        return from_web_identity(environ, sts_endpoint, timeouts)
     if environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or environ.get(
         "AWS_CONTAINER_CREDENTIALS_FULL_URI"
     ):
-        return from_container(environ)
+        return from_container(environ, timeouts)
     if environ.get("AWS_EC2_METADATA_DISABLED", "").lower() != "true":
-        found = from_instance_metadata(environ)
+        found = from_instance_metadata(environ, timeouts)
         if found is not None:
             return found
     raise AwsError(NO_CREDENTIALS)
 
 
-def _allowed_container_url(url: str) -> bool:
+def check_container_url(url: str) -> None:
+    """AwsError unless AWS_CONTAINER_CREDENTIALS_FULL_URI can be asked as botocore would ask
+    it: http or https, a numeric port, and over http only a loopback or ECS address."""
     parts = urlsplit(url)
-    if parts.scheme == "https":
-        return True
-    host = parts.hostname or ""
+    problem = url_problem(url)
+    if problem is None and parts.scheme == "http" and not _allowed_http_host(parts.hostname):
+        problem = f"over http, only a loopback or ECS address (got host {parts.hostname!r})"
+    if problem is not None:
+        raise AwsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI {url!r} cannot be used: {problem}")
+
+
+def check_metadata_url(url: str) -> None:
+    """AwsError when AWS_EC2_METADATA_SERVICE_ENDPOINT is no usable URL."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise AwsError(f"AWS_EC2_METADATA_SERVICE_ENDPOINT {url!r} cannot be used: {problem}")
+
+
+def _allowed_http_host(host: str | None) -> bool:
     if host in _ECS_ALLOWED_HOSTS:
         return True
     import ipaddress  # only for a FULL_URI that is neither https nor a known ECS address
 
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host or "").is_loopback
     except ValueError:
         return False
 
@@ -89,15 +138,12 @@ def _parse_credentials(data: bytes, source: str) -> Credentials:
         raise AwsError(f"the {source} answered without usable credentials") from None
 
 
-def from_container(environ: Mapping[str, str]) -> Credentials:
+def from_container(environ: Mapping[str, str], timeouts: Timeouts | None = None) -> Credentials:
     """The ECS task credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI)."""
     relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
     url = ECS_HOST + relative if relative else environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-    if not relative and not _allowed_container_url(url):
-        raise AwsError(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback/ECS address "
-            f"(got host {urlsplit(url).hostname!r})"
-        )
+    if not relative:
+        check_container_url(url)
     headers = {"Accept": "application/json"}
     token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     if token_file:
@@ -113,7 +159,7 @@ def from_container(environ: Mapping[str, str]) -> Credentials:
     last_error = ""
     for attempt in range(3):
         try:
-            status, data = request("GET", url, headers, timeout=2.0)
+            status, data = _fetch("GET", url, headers, timeout=2.0, timeouts=timeouts)
         except OSError as err:
             last_error = str(err)
         else:
@@ -126,28 +172,34 @@ def from_container(environ: Mapping[str, str]) -> Credentials:
     raise AwsError(f"cannot get credentials from the ECS task credentials endpoint: {last_error}")
 
 
-def from_instance_metadata(environ: Mapping[str, str]) -> Credentials | None:
+def from_instance_metadata(
+    environ: Mapping[str, str], timeouts: Timeouts | None = None
+) -> Credentials | None:
     """The instance role through IMDSv2 (IMDSv1 when no token can be had); None when the
     metadata service does not answer or has no role, as botocore does."""
-    base = (environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or IMDS_ENDPOINT).rstrip("/")
+    configured = environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    if configured:
+        check_metadata_url(configured)
+    base = (configured or IMDS_ENDPOINT).rstrip("/")
     headers: dict[str, str] = {}
     try:
-        status, token = request(
+        status, token = _fetch(
             "PUT",
             f"{base}/latest/api/token",
             {"X-aws-ec2-metadata-token-ttl-seconds": "21600"},
             timeout=1.0,
+            timeouts=timeouts,
         )
         if status == 200:
             headers["X-aws-ec2-metadata-token"] = token.decode()
         elif status not in (403, 404, 405):
             return None
         path = f"{base}/latest/meta-data/iam/security-credentials/"
-        status, names = request("GET", path, headers, timeout=1.0)
+        status, names = _fetch("GET", path, headers, timeout=1.0, timeouts=timeouts)
         if status != 200 or not names.strip():
             return None
         role = names.decode().split()[0]
-        status, data = request("GET", path + role, headers, timeout=1.0)
+        status, data = _fetch("GET", path + role, headers, timeout=1.0, timeouts=timeouts)
     except OSError:
         return None
     if status != 200:
@@ -155,7 +207,9 @@ def from_instance_metadata(environ: Mapping[str, str]) -> Credentials | None:
     return _parse_credentials(data, "instance metadata service")
 
 
-def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credentials:
+def from_web_identity(
+    environ: Mapping[str, str], sts_endpoint: str, timeouts: Timeouts | None = None
+) -> Credentials:
     """STS AssumeRoleWithWebIdentity with the token file (EKS IRSA and similar)."""
     try:
         with open(environ["AWS_WEB_IDENTITY_TOKEN_FILE"], encoding="utf-8") as handle:
@@ -174,12 +228,13 @@ def from_web_identity(environ: Mapping[str, str], sts_endpoint: str) -> Credenti
     ).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     try:
-        status, data = request(
+        status, data = _fetch(
             "POST",
             sts_endpoint.rstrip("/") + "/",
             headers,
             body,
             timeout=5.0,
+            timeouts=timeouts,
             cafile=environ.get("AWS_CA_BUNDLE") or None,
         )
     except OSError as err:

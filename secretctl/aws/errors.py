@@ -30,8 +30,11 @@ def no_answer_within(seconds: float) -> str:
     return f"did not answer within {seconds:g} s"
 
 
+PAST_DEADLINE = "did not answer within the command's --timeout"
+
+
 def past_deadline(total: float) -> str:
-    return f"did not answer within the command's --timeout of {total:g} s"
+    return f"{PAST_DEADLINE} of {total:g} s"
 
 
 class SsmCallError(Exception):

@@ -28,6 +28,39 @@ def _has_content(path: str) -> bool:
         return False
 
 
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL_STS")
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as an HTTP endpoint, or None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "use http:// or https:// and a host"
+    try:
+        _ = parts.port
+    except ValueError:
+        return "its port is not a number up to 65535"
+    return None
+
+
+def check_endpoint_urls(environ: Mapping[str, str]) -> None:
+    """UsageError naming the variable when a configured endpoint URL cannot be used (both
+    paths: botocore's own error is an unexpected ValueError)."""
+    from secretctl.errors import UsageError
+
+    if _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
+        return
+    for variable in ENDPOINT_VARIABLES:
+        url = environ.get(variable)
+        problem = url_problem(url) if url else None
+        if problem is not None:
+            raise UsageError(
+                f"{variable} {url!r} cannot be used: {problem}; give http(s)://HOST[:PORT]"
+            )
+
+
 class LeanSettings(NamedTuple):
     region: str
     ssm_endpoint: str

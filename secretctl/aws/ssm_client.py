@@ -24,6 +24,7 @@ from secretctl.aws.retries import backoff_delay, retry_connection
 from secretctl.aws.settings import LeanSettings
 from secretctl.aws.sigv4 import sign
 from secretctl.aws.timeouts import Timeouts
+from secretctl.errors import AwsError
 
 if TYPE_CHECKING:  # a side's role (diff, copy): never on the container-start path
     from secretctl.aws.place import Role
@@ -82,19 +83,31 @@ class LeanSsmClient:
         self.host = parts.netloc
         self.path = parts.path or "/"
         self._credentials: Credentials | None = None
+        self._credentials_error: AwsError | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
 
     def credentials(self) -> Credentials:
         """Resolved on first use, and again when temporary credentials near their expiry (a
-        long import can outlive them)."""
+        long import can outlive them). A failure is final for the command: the threads that
+        waited for it (one per service) fail with it instead of asking again in turn."""
         with self._lock:
+            if self._credentials_error is not None:
+                raise self._credentials_error
             if self._credentials is None or self._credentials.expiring(time.time()):
-                credentials = resolve_credentials(os.environ, self.settings.sts_endpoint)
-                if self.role is not None:
-                    from secretctl.aws.sts import assume_role
+                try:
+                    credentials = resolve_credentials(
+                        os.environ, self.settings.sts_endpoint, self.timeouts
+                    )
+                    if self.role is not None:
+                        from secretctl.aws.sts import assume_role
 
-                    credentials = assume_role(self.settings, credentials, self.role, self.timeouts)
+                        credentials = assume_role(
+                            self.settings, credentials, self.role, self.timeouts
+                        )
+                except AwsError as err:
+                    self._credentials_error = err
+                    raise
                 self._credentials = credentials
             return self._credentials
 

@@ -157,3 +157,33 @@ def open_sides(
     return open_stores(
         global_options(ctx), src, dst, preserve_case=preserve_case, ask_code=ask_mfa_code
     )
+
+
+class ValueCommand(click.Command):
+    """A command with an argument that may be a secret value (``write``'s VALUE, ``find``'s
+    TERM). click's usage errors quote the arguments they could not place, which may be (part
+    of) that value: these say what was wrong without showing them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context_settings = {**self.context_settings, "allow_extra_args": True}  # see below
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.NoSuchOption:
+            raise click.UsageError(
+                f"{self.name} was given an option it does not have (not shown: it may be a "
+                "value); a value that starts with '-' goes after '--' (secretctl "
+                f"{self.name} ... -- VALUE) or on stdin ('-')",
+                ctx=ctx,
+            ) from None
+        if ctx.args:
+            extra = len(ctx.args)
+            raise click.UsageError(
+                f"{self.name} was given {extra} more argument{'s' if extra > 1 else ''} than "
+                f"it takes (not shown: {'they' if extra > 1 else 'it'} may be part of a "
+                "value); quote a value that holds spaces, or give '-' and pass it on stdin",
+                ctx=ctx,
+            )
+        return rest

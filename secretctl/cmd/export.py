@@ -32,10 +32,11 @@ def export_cmd(
 ) -> None:
     """Export the secrets of SERVICES (later ones override earlier ones)."""
     from secretctl.export_formats import render
-    from secretctl.files import write_private_file
+    from secretctl.files import output_target
     from secretctl.loading import load_keys
     from secretctl.progress import for_keys
 
+    target = output_target(output_file) if output_file else None  # before any AWS call
     with for_keys("export", quiet=quiet, unit="keys read") as progress:
         secrets, warnings = load_keys(
             get_store(ctx),
@@ -46,7 +47,7 @@ def export_cmd(
     for message in warnings:
         warn(message)
     text = render(fmt, secrets)
-    if output_file:
-        write_private_file(output_file, text)
+    if target is not None:
+        target.write(text)
     else:
         click.echo(text, nl=False)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import click
 
-from secretctl.cmd.common import get_store, json_option
+from secretctl.cmd.common import ValueCommand, get_store, json_option
 
 
-@click.command("find")
+@click.command("find", cls=ValueCommand)
 @click.argument("term")
 @click.option("-v", "--by-value", is_flag=True, help="Match values instead of key names.")
 @json_option

@@ -4,10 +4,16 @@ import sys
 
 import click
 
-from secretctl.cmd.common import get_store, preserve_case_option, tags_option, warn
+from secretctl.cmd.common import (
+    ValueCommand,
+    get_store,
+    preserve_case_option,
+    tags_option,
+    warn,
+)
 
 
-@click.command("write")
+@click.command("write", cls=ValueCommand)
 @click.argument("service")
 @click.argument("key")
 @click.argument("value", required=False, metavar="[VALUE|-]")
@@ -40,14 +46,14 @@ def write_cmd(
     """Store VALUE as secret KEY of SERVICE. VALUE '-' reads stdin exactly; with no VALUE, on a
     terminal, secretctl asks for it twice without echo (so it stays out of argv and history)."""
     from secretctl.errors import UsageError
-    from secretctl.naming import normalize_key, normalize_service, parameter_name
+    from secretctl.naming import normalize_key, parameter_name, writable_service
     from secretctl.prompts import ask_value_twice, on_terminal
     from secretctl.secrets import write_secret
     from secretctl.tags import parse_tags
     from secretctl.values import decode_input, first_line, tier_name
 
     stored_as = parameter_name(
-        normalize_service(service, preserve_case), normalize_key(key, preserve_case)
+        writable_service(service, preserve_case), normalize_key(key, preserve_case)
     )
     new_tags = parse_tags(tags)
     if value is None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from secretctl.aws.errors import (
@@ -26,9 +27,11 @@ from secretctl.aws.errors import (
 )
 from secretctl.aws.place import Place, Role
 from secretctl.aws.retries import backoff_delay, retry_connection
-from secretctl.aws.timeouts import Timeouts
+from secretctl.aws.timeouts import CONNECTION_RETRIES, Timeouts
 from secretctl.errors import AwsError
 from secretctl.store.ssm_errors import aws_call
+
+T = TypeVar("T")
 
 
 def connection_failure(err: BaseException, timeouts: Timeouts) -> tuple[str, bool] | None:
@@ -36,7 +39,15 @@ def connection_failure(err: BaseException, timeouts: Timeouts) -> tuple[str, boo
     import botocore.exceptions as bx
 
     if isinstance(err, bx.SSLError):
-        return UNTRUSTED, False
+        bundle = os.environ.get("AWS_CA_BUNDLE")
+        if bundle:  # an unusable bundle: the lean path's one line (an AwsError)
+            from secretctl.aws.http import ssl_context
+
+            ssl_context(bundle)
+        text = str(err)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return UNTRUSTED, False
+        return UNCONNECTABLE, False  # no TLS there, or a handshake that failed otherwise
     if isinstance(err, bx.ConnectTimeoutError):
         return no_connection_within(timeouts.connect), False
     if isinstance(err, bx.EndpointConnectionError):
@@ -114,9 +125,72 @@ class _RetryPolicy:
         raise ClientError(parsed, action)
 
 
+class _PastDeadline(Exception):
+    """The command's deadline passed before the action ended; ``started``: whether it had
+    begun (a request it made may have been sent)."""
+
+    def __init__(self, started: bool) -> None:
+        super().__init__()
+        self.started = started
+
+
+def _within(seconds: float, action: Callable[[], T]) -> T:
+    """``action()``, abandoned after ``seconds`` (_PastDeadline): botocore bounds neither a
+    whole call nor a whole answer. An action left behind runs on in a daemon thread."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["out"] = action()
+        except BaseException as err:  # handed to the caller's thread
+            box["err"] = err
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    if not done.wait(max(0.0, seconds)):
+        raise _PastDeadline(started=True)
+    if "err" in box:
+        raise box["err"]
+    return box["out"]  # type: ignore[no-any-return]
+
+
+def _before_deadline(timeouts: Timeouts, action: Callable[[], T]) -> T:
+    """``action()``, abandoned when the command's deadline passes (_PastDeadline), and never
+    started once it has."""
+    if timeouts.deadline is None:
+        return action()
+    if not timeouts.allows(0.0):
+        raise _PastDeadline(started=False)
+    return _within(timeouts.remaining() or 0.0, action)
+
+
+class _AnswerWithin:
+    """botocore's HTTP session, each attempt bounded as on the lean path: a complete answer
+    within the connect and read timeouts. botocore's read timeout bounds each socket read,
+    so an endpoint that trickles bytes held an attempt for ever. An attempt past the bound is
+    a read timeout (sent, no answer) for the retry policy."""
+
+    def __init__(self, session: Any, timeouts: Timeouts) -> None:
+        self._session = session
+        self._timeouts = timeouts
+
+    def send(self, request: Any) -> Any:
+        from botocore.exceptions import ReadTimeoutError
+
+        bound = self._timeouts.connect + self._timeouts.read
+        try:
+            return _within(bound, lambda: self._session.send(request))
+        except _PastDeadline:
+            raise ReadTimeoutError(endpoint_url=request.url, error="no complete answer") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
 class _DeadlineClient:
-    """The client's calls, each abandoned when the command's deadline passes: botocore has
-    no deadline of its own (a call left behind runs on in a daemon thread)."""
+    """The client's calls, each abandoned when the command's deadline passes."""
 
     def __init__(self, client: Any, timeouts: Timeouts) -> None:
         self._client = client
@@ -128,44 +202,49 @@ class _DeadlineClient:
             return method
 
         def call(**params: Any) -> Any:
-            box: dict[str, Any] = {}
-            done = threading.Event()
-
-            def run() -> None:
-                try:
-                    box["out"] = method(**params)
-                except BaseException as err:  # handed to the caller's thread
-                    box["err"] = err
-                finally:
-                    done.set()
-
-            threading.Thread(target=run, daemon=True).start()
-            if not done.wait(max(0.0, self._timeouts.remaining() or 0.0)):
+            try:
+                return _before_deadline(self._timeouts, lambda: method(**params))
+            except _PastDeadline as past:
                 host = urlsplit(self._client.meta.endpoint_url).netloc
                 reason = past_deadline(self._timeouts.total or 0.0)
-                raise EndpointUnreachable(host, reason, None, True)
-            if "err" in box:
-                raise box["err"]
-            return box["out"]
+                raise EndpointUnreachable(host, reason, None, past.started) from None
 
         return call
 
 
 def make_session(place: Place | None = None, timeouts: Timeouts | None = None) -> Any:
     """A boto3 session from the standard AWS chains (credentials, region, AWS_ENDPOINT_URL);
-    for a ``place``, in its region, with its profile, as its role (sts:AssumeRole now)."""
+    for a ``place``, in its region, with its profile, as its role (sts:AssumeRole now). Its
+    credentials are fetched now, within ``timeouts``."""
     import boto3
+    import botocore.session
+    from botocore.config import Config
 
     place = place or Place()
+    timeouts = timeouts or Timeouts()
+    total = timeouts.total or timeouts.read
+    # the clients botocore makes to get credentials (STS for a web identity or a role) wait
+    # no longer than secretctl's own, and retry a failed connection as often
+    core = botocore.session.get_session()
+    core.set_default_client_config(
+        Config(
+            retries={"mode": "standard", "total_max_attempts": 1 + CONNECTION_RETRIES},
+            connect_timeout=min(timeouts.connect, total),
+            read_timeout=min(timeouts.read, total),
+        )
+    )
     with aws_call("CreateClient", "the SSM endpoint"):
         # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (what other SDKs and the lean path
         # read first) takes precedence here too
         region = place.region or os.environ.get("AWS_REGION") or None
-        session = boto3.session.Session(profile_name=place.profile, region_name=region)
+        session = boto3.session.Session(
+            botocore_session=core, profile_name=place.profile, region_name=region
+        )
         if not session.region_name:
             raise AwsError(NO_REGION)
+        _fetch_credentials(session, timeouts)
         if place.role is not None:
-            session = _as_role(session, place.role, timeouts or Timeouts())
+            session = _as_role(session, place.role, timeouts)
     return session
 
 
@@ -211,6 +290,31 @@ def caller_account(session: Any, place: Place | None = None) -> str:
         return str(session.client("sts").get_caller_identity()["Account"])
 
 
+def _fetch_credentials(session: Any, timeouts: Timeouts) -> None:
+    """The session's credentials, fetched within the deadline; a failure in one line."""
+    from secretctl.store.boto3_credentials import (
+        credential_source,
+        credentials_error,
+        fetch_credentials,
+    )
+
+    try:
+        _before_deadline(timeouts, lambda: fetch_credentials(session))
+    except _PastDeadline:
+        reason = past_deadline(timeouts.total or 0.0)
+        raise AwsError(credential_source(os.environ) + reason) from None
+    except Exception as err:
+        failure = connection_failure(err, timeouts) if _is_botocore(err) else None
+        error = credentials_error(err, failure[0] if failure else None)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _is_botocore(err: BaseException) -> bool:
+    return type(err).__module__.startswith("botocore")
+
+
 def make_client(
     retries: int,
     timeouts: Timeouts | None = None,
@@ -235,4 +339,7 @@ def make_client(
     with aws_call("CreateClient", "the SSM endpoint"):
         client = session.client("ssm", config=config)
     client.meta.events.register_first("needs-retry.ssm", _RetryPolicy(retries, timeouts))
+    endpoint = getattr(client, "_endpoint", None)  # botocore's; no public way to bound this
+    if endpoint is not None and hasattr(endpoint, "http_session"):
+        endpoint.http_session = _AnswerWithin(endpoint.http_session, timeouts)
     return client if timeouts.deadline is None else _DeadlineClient(client, timeouts)

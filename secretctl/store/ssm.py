@@ -34,7 +34,7 @@ def retries_from_env(environ: Mapping[str, str]) -> int:
     raw = environ.get("SECRETCTL_RETRIES", "")
     if not raw:
         return DEFAULT_RETRIES
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # not '²', which int() refuses
         raise UsageError(f"SECRETCTL_RETRIES must be a whole number (0 or more), not {raw!r}")
     return int(raw)
 
@@ -83,10 +83,11 @@ class SsmStore:
         SECRETCTL_TIMEOUT) bounds the whole command, from now. A ``retry_mode`` (botocore's
         standard or adaptive) is botocore's to implement: it goes through boto3. A ``place``
         (a side of diff or copy) sets the region, profile and role."""
-        from secretctl.aws.settings import lean_settings
+        from secretctl.aws.settings import check_endpoint_urls, lean_settings
         from secretctl.aws.timeouts import Timeouts
         from secretctl.kms import resolve_kms_key
 
+        check_endpoint_urls(os.environ)
         attempts = retries if retries is not None else retries_from_env(os.environ)
         timeouts = Timeouts.from_environ(os.environ, timeout)
         environ = place.environ(os.environ) if place else os.environ

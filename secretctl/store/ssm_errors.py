@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from secretctl.aws.errors import (
     NO_CREDENTIALS,
     NO_REGION,
+    PAST_DEADLINE,
     THROTTLE_CODES,
     UNCONNECTABLE,
     EndpointUnreachable,
@@ -87,7 +88,7 @@ def error_code(err: BaseException) -> str | None:
 def unreachable(action: str, target: str, err: EndpointUnreachable) -> EndpointFailure:
     """The one-line error for an endpoint that gave no answer, the same from either client."""
     tries = ""
-    if err.attempts:
+    if err.attempts and not err.reason.startswith(PAST_DEADLINE):  # the deadline ended them
         tries = f" ({err.attempts} attempt{'s' if err.attempts > 1 else ''})"
     message = f"ssm:{action} on {target}: the SSM endpoint {err.endpoint} {err.reason}{tries}"
     maybe_applied = err.sent and action not in IDEMPOTENT

@@ -130,3 +130,88 @@ def test_bad_timeouts_name_what_was_wrong(moto: MotoServer) -> None:
         _, done = run(args, dict(env, **extra))
         assert done.returncode == 2, (args, extra, done.stderr)
         assert named in done.stderr and "number of seconds greater than 0" in done.stderr
+
+
+def test_timeout_is_worded_alike_on_both_paths(moto: MotoServer, endpoints: dict[str, str]) -> None:
+    """The lean path added "(1 attempt)" where boto3's line ended at the --timeout."""
+    env = dict(moto.client_env(), AWS_ENDPOINT_URL=endpoints["hung"])
+    for args in (["--timeout", "1.5", "read", "-q", "svc", "k"], ["--timeout", "1", "list", "s"]):
+        lean = run(args, env)[1]
+        boto3 = run(args, dict(env, SECRETCTL_LEAN="0"))[1]
+        assert (lean.returncode, lean.stderr) == (boto3.returncode, boto3.stderr)
+        assert lean.stderr.endswith(
+            f"did not answer within the command's --timeout of {args[1]} s\n"
+        )
+
+
+@pytest.fixture
+def trickling() -> Iterator[str]:
+    """An endpoint that answers 200 with a 1000-byte body and sends one byte of it every
+    half second: each read gets something, the answer never completes."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                    b"Content-Length: 1000\r\n\r\n"
+                )
+                while not stop.wait(0.5):
+                    conn.sendall(b" ")
+            except OSError:
+                pass
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    listener.close()
+
+
+def test_an_answer_that_never_completes_is_bounded_on_both_paths(
+    moto: MotoServer, trickling: str
+) -> None:
+    """botocore's read timeout bounds each socket read, not the answer: a byte every half
+    second held a boto3 command for ever. Each attempt gets a complete answer within the
+    read timeout on both paths."""
+    env = dict(moto.client_env(), AWS_ENDPOINT_URL=trickling, SECRETCTL_READ_TIMEOUT="2")
+    results = {}
+    for backend in ("lean", "boto3"):
+        backend_env = dict(env, SECRETCTL_LEAN="0") if backend == "boto3" else env
+        start = time.monotonic()
+        try:
+            done = subprocess.run(
+                [secretctl_path(), "read", "-q", "svc", "k"],
+                env=backend_env,
+                capture_output=True,
+                text=True,
+                timeout=BOUND_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{backend}: still waiting after {BOUND_SECONDS} s")
+        results[backend] = (done.returncode, done.stderr)
+        assert time.monotonic() - start < BOUND_SECONDS
+    host = trickling.removeprefix("http://")
+    expected = f"ssm:GetParameter on /svc/k: the SSM endpoint {host} did not answer within 2 s"
+    assert (
+        results["lean"]
+        == results["boto3"]
+        == (
+            1,
+            f"secretctl: error: {expected} (3 attempts)\n",
+        )
+    )

@@ -281,11 +281,21 @@ def test_no_arguments_prints_the_help(run: Run) -> None:
     assert "Commands:" in result.stdout and result.stderr == ""
 
 
+def test_a_group_alone_prints_its_help(run: Run) -> None:
+    """As secretctl alone does (it was the help squashed into one error line, exit 2)."""
+    result = run("audit")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == run("audit", "--help").stdout
+
+
 def test_help_command(run: Run) -> None:
     assert run("help").stdout == run("--help").stdout
     assert run("help", "read").stdout == run("read", "--help").stdout
+    assert run("help", "audit", "reads").stdout == run("audit", "reads", "--help").stdout
     unknown = run("help", "nope")
     assert unknown.returncode == 2 and "unknown command 'nope'" in unknown.stderr
+    nested = run("help", "read", "nope")
+    assert nested.returncode == 2 and "unknown command 'read nope'" in nested.stderr
 
 
 def test_version_and_version_flag_agree(run: Run) -> None:

@@ -46,6 +46,10 @@ def via_proxy(run: Run, proxy: CountingProxy) -> Run:
         (["write", "bad service", "k", "v"], "invalid service name 'bad service'"),
         (["write", "api/", "k", "v"], "invalid service name 'api/'"),
         (["write", "_chamber", "k", "v"], "reserved"),
+        # SSM reserves names that begin with aws or ssm, any case (AWS answered AccessDenied,
+        # which read as an IAM problem, or a bare ValidationException)
+        (["write", "aws-proxy", "k", "v"], "SSM reserves names that begin with 'aws' or 'ssm'"),
+        (["write", "SSMtool/api", "k", "v"], "SSM reserves names that begin with 'aws' or 'ssm'"),
         (["write", "api", "bad/key", "v"], "invalid key 'bad/key'"),
         (["write", "api", "k", ""], "empty"),
         (["read", "a//b", "k"], "invalid service name"),
@@ -131,3 +135,66 @@ def test_nul_in_a_value_is_refused_with_the_rule(
     assert "'k' contains a NUL character: secret values may be any text but NUL" in lines[0]
     assert "before" not in lines[0] and "after" not in lines[0]
     assert proxy.total() == 0, proxy.counts
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fragment"),
+    [
+        # str.isdigit() is true for superscripts, which int() refuses
+        (["-r", "²", "list", "api"], {}, "Invalid value for '-r' / '--retries'"),
+        (["--retries=¹", "exec", "api", "--", "true"], {}, "Invalid value for '-r' / '--retries'"),
+        (["list", "api"], {"SECRETCTL_RETRIES": "²"}, "SECRETCTL_RETRIES must be a whole number"),
+        (["exec", "api", "--", "true"], {"SECRETCTL_RETRIES": "³"}, "SECRETCTL_RETRIES must be"),
+    ],
+)
+def test_digits_that_are_not_numbers(
+    via_proxy: Run, proxy: CountingProxy, args: list[str], env: dict[str, str], fragment: str
+) -> None:
+    result = via_proxy(*args, env_extra=env)
+    assert result.returncode == 2
+    assert_refused(result, proxy, fragment)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["write", "api", "pw", "--Sup3rS3cret"],  # a value that looks like an option
+        ["write", "api", "pw", "-xSup3rS3cret"],
+        ["write", "api", "pw", "-sSup3rS3cret"],  # -s is an option; S is not
+        ["write", "api", "pw", "my", "Sup3rS3cret", "words"],  # a value with spaces, unquoted
+        ["find", "--by-value", "my", "Sup3rS3cret"],
+        ["find", "-v", "--Sup3rS3cret"],
+    ],
+)
+def test_a_misplaced_value_is_not_echoed(
+    via_proxy: Run, proxy: CountingProxy, args: list[str]
+) -> None:
+    """click's usage errors quote what they could not place, here (part of) a secret value."""
+    result = via_proxy(*args)
+    assert result.returncode == 2
+    assert_refused(result, proxy, "not shown")
+    assert "Sup3rS3cret" not in result.stderr
+
+
+def test_an_import_into_a_reserved_service_is_refused(via_proxy: Run, proxy: CountingProxy) -> None:
+    result = via_proxy("import", "awsome", "-", input='{"a": "1"}')
+    assert_refused(result, proxy, "SSM reserves names that begin with 'aws' or 'ssm'")
+
+
+@pytest.mark.parametrize(
+    ("variable", "url", "problem"),
+    [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:x", "its port is not a number up to 65535"),
+        ("AWS_ENDPOINT_URL", "notaurl", "use http:// or https:// and a host"),
+        ("AWS_ENDPOINT_URL_SSM", "https://:443", "use http:// or https:// and a host"),
+        ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:99999", "its port is not a number up to 65535"),
+    ],
+)
+def test_an_unusable_endpoint_url_is_named(run: Run, variable: str, url: str, problem: str) -> None:
+    """A configuration error, before any AWS call (it was an unexpected ValueError)."""
+    result = run("read", "-q", "api", "k", env_extra={variable: url})
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"secretctl: error: {variable} {url!r} cannot be used: {problem}; give "
+        "http(s)://HOST[:PORT]\n"
+    )

@@ -259,3 +259,47 @@ def test_import_refuses_a_key_that_clashes_with_a_stored_one(run: Run, ssm: Any)
     assert [p["Name"] for p in ssm.describe_parameters()["Parameters"]] == ["/svc/db_url"]
     updated = run("import", "svc", "-", input='{"a": "1", "DB_URL": "x"}')  # the same key
     assert updated.stdout.strip() == "2 written, 0 unchanged", updated.stderr
+
+
+def test_an_environment_too_large_for_execve_is_named(aws_env: dict[str, str], ssm: Any) -> None:
+    """The kernel caps a program's arguments and environment together (ARG_MAX, a quarter of
+    the stack limit): here 512 KiB, which 70 secrets of 8000 bytes pass. execve's own words
+    ('Argument list too long') point at the command's arguments instead."""
+    import resource
+
+    for n in range(70):
+        name = f"/big/k{n:02d}"
+        ssm.put_parameter(Name=name, Value="x" * 8000, Type="SecureString", Tier="Advanced")
+
+    def small_stack() -> None:
+        resource.setrlimit(resource.RLIMIT_STACK, (2 * 1024 * 1024, resource.RLIM_INFINITY))
+
+    result = subprocess.run(
+        [secretctl_path(), "exec", "big", "--", "true"],
+        env=aws_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=small_stack,
+    )
+    assert result.returncode == 126
+    assert result.stderr == (
+        "secretctl: error: cannot run true: its environment is too large (70 secrets, "
+        f"{70 * 8004 // 1024} KiB of them) for the system's limit on a program's arguments "
+        "and environment; load fewer services, or use --pristine\n"
+    )
+
+
+def test_reimporting_chamber_keys_says_how_to_update_them(run: Run, ssm: Any) -> None:
+    """chamber's import stored DB_URL as written; secretctl's import lowercases it, which
+    clashes: the way to update the stored key itself is --preserve-case, and the message says
+    so."""
+    put(ssm, "/svc/DB_URL", "stored")
+    result = run("import", "svc", "-", input='{"DB_URL": "x"}')
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "rename the key or delete 'DB_URL' first, or import with --preserve-case to update "
+        "'DB_URL' itself"
+    )
+    updated = run("import", "--preserve-case", "svc", "-", input='{"DB_URL": "x"}')
+    assert updated.stdout.strip() == "1 written, 0 unchanged", updated.stderr

@@ -110,3 +110,48 @@ def test_region_from_aws_region_alone(run: Run, ssm: Any, aws_env: dict[str, str
     for args in (["read", "-q", "api", "k"], ["list", "api"]):
         result = run(*args, env=env)
         assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:notaport/creds", "its port is not a number up to 65535"),
+        ("ftp://127.0.0.1/creds", "use http:// or https:// and a host"),
+        ("creds", "use http:// or https:// and a host"),
+        (
+            "http://10.0.0.1/creds",
+            "over http, only a loopback or ECS address (got host '10.0.0.1')",
+        ),
+    ],
+)
+def test_an_unusable_container_credentials_url_is_named(
+    run: Run, aws_env: dict[str, str], url: str, problem: str
+) -> None:
+    """The same line on both paths (it was an unexpected ValueError, on one path or the other)."""
+    env = {
+        k: v for k, v in aws_env.items() if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    }
+    env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = url
+    result = run("read", "-q", "api", "k", env=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"secretctl: error: AWS_CONTAINER_CREDENTIALS_FULL_URI {url!r} cannot be used: {problem}\n"
+    )
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:x", "notaurl"])
+def test_an_unusable_metadata_endpoint_is_named(
+    run: Run, aws_env: dict[str, str], url: str
+) -> None:
+    """Only when instance metadata is asked (the last source): one line, both paths (it was
+    an unexpected ValueError on the lean path, botocore's class name over boto3)."""
+    env = {
+        k: v for k, v in aws_env.items() if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    }
+    env.update(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=url)
+    result = run("read", "-q", "api", "k", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"secretctl: error: AWS_EC2_METADATA_SERVICE_ENDPOINT {url!r} cannot be used: "
+    )
+    assert result.stderr.count("\n") == 1

@@ -125,3 +125,9 @@ def test_bad_environment_values() -> None:
     request = parse_exec_argv(argv, {"SECRETCTL_RETRIES": "many"})
     assert request is not None and request.options.retries is None
     assert parse_exec_argv(argv, {"SECRETCTL_PRESERVE_CASE": "maybe"}) is None
+
+
+@pytest.mark.parametrize("retries", ["²", "1²"])
+def test_digits_that_int_refuses_go_to_click(retries: str) -> None:
+    assert parse_exec_argv(["-r", retries, "exec", "api", "--", "x"], {}) is None
+    assert parse_exec_argv([f"--retries={retries}", "exec", "api", "--", "x"], {}) is None

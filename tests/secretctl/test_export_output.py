@@ -158,3 +158,100 @@ def test_other_targets_are_refused(run: Run, service: str, tmp_path: Path, kind:
     after = os.lstat(target)
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
     assert json.dumps("postgres://x") not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "redirect, target",
+    [(">&-", "/dev/stdout"), ("3>&-", "/dev/fd/3"), ("3</dev/null", "/dev/fd/3")],
+    ids=["stdout closed", "fd 3 closed", "fd 3 read-only"],
+)
+def test_a_descriptor_not_open_for_writing_is_refused_before_any_aws_call(
+    aws_env: dict[str, str], service: str, proxy: Any, redirect: str, target: str
+) -> None:
+    """A closed descriptor's number is free: the first socket secretctl opens to AWS takes it
+    (the proxy keeps connections alive), and the export went onto that socket, in clear, with
+    exit status 0. It is refused before any request, as a read-only one is."""
+    proxy.reset_counts()
+    script = f'"$SECRETCTL" export svc -o {target} {redirect}; echo "status $?" >&2'
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={**aws_env, "AWS_ENDPOINT_URL": proxy.url, "SECRETCTL": secretctl_path()},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "status 2", result.stderr
+    assert len(lines) == 2 and "not open for writing" in lines[0], result.stderr
+    assert proxy.total() == 0
+
+
+@pytest.mark.parametrize("kind", ["block device", "socket", "missing directory"])
+def test_an_unusable_target_is_refused_before_any_aws_call(
+    run: Run, aws_env: dict[str, str], service: str, proxy: Any, tmp_path: Path, kind: str
+) -> None:
+    target = tmp_path / "target"
+    if kind == "block device":
+        if os.geteuid() != 0:
+            pytest.skip("creating a device node needs root")
+        os.mknod(target, stat.S_IFBLK | 0o600, os.makedev(7, 250))  # never opened
+    elif kind == "socket":
+        import socket
+
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(target))
+        listener.close()
+    else:
+        target = tmp_path / "missing" / "out.json"
+    proxy.reset_counts()
+    result = run("export", "svc", "-o", str(target), env_extra={"AWS_ENDPOINT_URL": proxy.url})
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert proxy.total() == 0
+
+
+def test_a_path_ending_in_a_slash_is_not_made_a_file(
+    run: Run, service: str, tmp_path: Path
+) -> None:
+    """``-o out/`` names a directory: it is refused, not written as a file named ``out``."""
+    result = run("export", "svc", "-o", f"{tmp_path}/out/")
+    assert result.returncode == 2, result.stderr
+    assert "directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a device node needs root")
+def test_a_failed_write_is_not_a_usage_error(run: Run, service: str, tmp_path: Path) -> None:
+    """The target was fine when checked; the write itself failed (a full disk, here a copy of
+    /dev/full): an error of the run, exit status 1, not bad input (2)."""
+    full = tmp_path / "full"
+    os.mknod(full, stat.S_IFCHR | 0o666, os.stat("/dev/full").st_rdev)
+    result = run("export", "svc", "-o", str(full))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"secretctl: error: cannot write {full}: No space left on device\n"
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new file could not be written in full (ENOSPC at fsync): one line, exit status 1
+    (it was an unexpected OSError), the old file untouched and no temporary file left."""
+    import errno
+
+    from secretctl.errors import SecretctlError, UsageError
+    from secretctl.files import output_target
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(SecretctlError) as caught:
+        output_target(str(target)).write('{"k":"v"}')
+    assert not isinstance(caught.value, UsageError)
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

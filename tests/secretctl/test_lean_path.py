@@ -263,7 +263,7 @@ def test_environment_credentials_first() -> None:
 
 def test_full_uri_must_be_local_or_https() -> None:
     env = dict(BASE_ENV, AWS_CONTAINER_CREDENTIALS_FULL_URI="http://evil.example/creds")
-    with pytest.raises(AwsError, match="must be https or a loopback/ECS address"):
+    with pytest.raises(AwsError, match="over http, only a loopback or ECS address"):
         resolve_credentials(env, "http://unused")
 
 

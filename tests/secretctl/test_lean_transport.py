@@ -229,3 +229,29 @@ def test_the_aws_layer_imports_nothing_above_it() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("secretctl."):
                 assert str(node.module).startswith(allowed), (path.name, node.module)
+
+
+def test_past_the_deadline_boto3_sends_no_new_request() -> None:
+    """On the boto3 path a call runs in a thread the deadline abandons; a call made once the
+    deadline has passed is not started at all (an import's writes after --timeout were still
+    sent, and applied), so it was not sent: not "may have been applied"."""
+    from secretctl.aws.errors import EndpointUnreachable
+    from secretctl.store.boto3_client import _DeadlineClient
+
+    started: list[str] = []
+
+    class Client:
+        class meta:  # noqa: N801 - boto3's attribute
+            endpoint_url = "http://127.0.0.1:9"
+
+        def put_parameter(self, **params: object) -> dict[str, object]:
+            started.append(str(params["Name"]))
+            return {"Version": 1}
+
+    timeouts = Timeouts(total=0.01)
+    time.sleep(0.05)
+    with pytest.raises(EndpointUnreachable) as caught:
+        _DeadlineClient(Client(), timeouts).put_parameter(Name="/svc/k", Value="v")
+    time.sleep(0.05)
+    assert started == []
+    assert caught.value.sent is False

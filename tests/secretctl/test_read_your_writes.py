@@ -85,3 +85,25 @@ def test_exec_of_a_missing_service_fails_under_strict(run: Run) -> None:
         "secretctl: error: strict mode: service 'NoSuch' has no secrets (looked under /nosuch/ "
         "and /NoSuch/); check the service name"
     )
+
+
+def test_read_version_looks_at_the_secret_history_shows(run: Run, ssm: Any) -> None:
+    """``read --version N`` picks from the versions ``history`` lists for the same arguments:
+    a number that secret does not have is not found, never another secret's version."""
+    for n in range(1, 4):  # chamber's import wrote /rw/DB_URL three times
+        ssm.put_parameter(
+            Name="/rw/DB_URL",
+            Value=f"old{n}",
+            Type="SecureString",
+            Overwrite=True,
+            Description=str(n),
+        )
+    assert run("write", "rw", "DB_URL", "new").returncode == 0  # /rw/db_url, version 1
+    history = json.loads(run("history", "--json", "rw", "DB_URL").stdout)
+    assert [h["version"] for h in history] == [1]
+    assert run("read", "-q", "rw", "DB_URL", "--version", "1").stdout == "new\n"
+    other = run("read", "-q", "rw", "DB_URL", "--version", "3")
+    assert (other.returncode, other.stdout) == (1, "")
+    assert "version 3 of /rw/db_url not found" in other.stderr
+    # the name as typed is still read with the flags that write it
+    assert run("read", "-q", "--preserve-case", "rw", "DB_URL", "-v", "3").stdout == "old3\n"

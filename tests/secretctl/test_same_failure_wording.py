@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,39 @@ def test_an_unreachable_endpoint_is_worded_alike(run: Run) -> None:
         "(1 attempt)"
     )
     assert lean == boto3 == (1, f"secretctl: error: {expected}\n")
+
+
+def test_a_tls_failure_is_worded_alike(run: Run, endpoint: tuple[str, dict[str, str]]) -> None:
+    """https:// to an endpoint that does not speak TLS is no certificate problem."""
+    url = endpoint[0].replace("http://", "https://")
+    lean, boto3 = both_paths(
+        run,
+        "--retries",
+        "0",
+        "read",
+        "-q",
+        "svc",
+        "k",
+        env={"AWS_ENDPOINT_URL": url, "AWS_CA_BUNDLE": ""},
+    )
+    host = url.removeprefix("https://")
+    expected = f"ssm:GetParameter on /svc/k: the SSM endpoint {host} cannot be connected to"
+    assert lean == boto3 == (1, f"secretctl: error: {expected} (1 attempt)\n")
+
+
+@pytest.mark.parametrize("bundle", ["missing", "garbage", "directory"])
+def test_an_unusable_ca_bundle_is_worded_alike(
+    run: Run, endpoint: tuple[str, dict[str, str]], tmp_path: Path, bundle: str
+) -> None:
+    path = tmp_path / "ca.pem"
+    if bundle == "garbage":
+        path.write_text("not a certificate\n")
+    elif bundle == "directory":
+        path.mkdir()
+    url = endpoint[0].replace("http://", "https://")
+    env = {"AWS_ENDPOINT_URL": url, "AWS_CA_BUNDLE": str(path)}
+    lean, boto3 = both_paths(run, "--retries", "0", "read", "-q", "svc", "k", env=env)
+    assert lean == boto3
+    assert lean[0] == 1
+    assert lean[1].startswith(f"secretctl: error: AWS_CA_BUNDLE '{path}' cannot be used: ")
+    assert lean[1].count("\n") == 1
