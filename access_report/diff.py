@@ -115,8 +115,11 @@ def _writers(old: PlatformConfig | None, new: PlatformConfig | None) -> dict[str
     after = {w.name: w for w in (new.writers if new else ())}
 
     def described(writer: Writer) -> dict[str, Any]:
-        return {"name": writer.name, "assumed_by": sorted(_assumers(writer)),
-                "namespaces": list(writer.namespaces)}
+        return {
+            "name": writer.name,
+            "assumed_by": sorted(_assumers(writer)),
+            "namespaces": list(writer.namespaces),
+        }
 
     changed = []
     for name in sorted(set(before) & set(after)):
@@ -318,9 +321,7 @@ def render_markdown(diff: AccessDiff) -> str:
         ),
         (
             "ECS hosts",
-            [
-                f"- cluster {_code(str(diff.hosts['old']))} -> {_code(str(diff.hosts['new']))}"
-            ]
+            [f"- cluster {_code(str(diff.hosts['old']))} -> {_code(str(diff.hosts['new']))}"]
             if diff.hosts
             else [],
         ),

@@ -354,10 +354,7 @@ def run_under_mocks(
         runtime_settings.set_root_resource(None)
         pulumi.runtime.set_all_config({})
     resources = sorted(
-        (
-            replace(r, **vars(monitor.options[(r.type, r.name)]))
-            for r in mocks.recorded
-        ),
+        (replace(r, **vars(monitor.options[(r.type, r.name)])) for r in mocks.recorded),
         key=lambda r: (r.type, r.name),
     )
     return ProgramRun(

@@ -96,4 +96,3 @@ def render(new: AccessModel | None, old: AccessModel | None = None, compare: boo
 def fenced(diagram: str) -> str:
     """The diagram as a Markdown code block GitHub renders."""
     return f"```mermaid\n{diagram}```\n"
-

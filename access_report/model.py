@@ -99,7 +99,8 @@ def access_model(config: PlatformConfig) -> AccessModel:
                 Grant(AUDIT_READER, WRITE, results),
             }
     named = set(config.key_admins) | {
-        p for p in (*readers, *(p for w in config.writers for p in w.principals))
+        p
+        for p in (*readers, *(p for w in config.writers for p in w.principals))
         if not is_account_root(p)
     }
     return AccessModel(grants=tuple(sorted(grants)), must_exist=tuple(sorted(named)))

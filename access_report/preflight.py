@@ -132,8 +132,7 @@ def check_account(caller_account: str, allowed: list[str]) -> Check:
     return Check(
         "account",
         FAIL,
-        f"the credentials are of account {caller_account}; the stack allows "
-        f"{', '.join(allowed)}",
+        f"the credentials are of account {caller_account}; the stack allows {', '.join(allowed)}",
         "use credentials of the stack's account (e.g. `aws-vault exec <its profile> --`)",
     )
 
@@ -176,7 +175,7 @@ def check_principal(arn: str, where: str, caller_account: str, clients: Clients)
                 name,
                 FAIL,
                 f"no such {kind}: IAM refuses a trust policy (and KMS a key policy) naming it "
-                "(\"Invalid principal\")",
+                '("Invalid principal")',
                 f"create the {kind} first, or remove it from {where}",
             )
         return _denied(name, f"iam:Get{kind.capitalize()}", error)
@@ -398,9 +397,7 @@ def check_trails(trail_name: str, ctx: AwsContext, clients: Clients) -> Check:
     except Exception as error:  # noqa: BLE001 - botocore's ClientError
         return _denied(name, "ec2:DescribeRegions and cloudtrail:DescribeTrails", error)
     # Organization trails of a management account are listed too; they count there.
-    trails = [
-        t for trails in homed for t in trails if t["TrailARN"].split(":")[4] == ctx.account
-    ]
+    trails = [t for trails in homed for t in trails if t["TrailARN"].split(":")[4] == ctx.account]
     same_name = [t for t in trails if t["Name"] == trail_name]
     if same_name:
         home = same_name[0].get("HomeRegion", "")

@@ -42,10 +42,19 @@ PEOPLE_ASSUME = ("writer", "reader")
 #: secretctl's key when SECRETCTL_KMS_KEY is not set (chamber's default alias too).
 SECRETCTL_DEFAULT_KEY = f"alias/{DEFAULT_KMS_KEY_ALIAS}"
 
-SSM_READ = {"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
-            "ssm:GetParameterHistory"}
-SSM_WRITE = {"ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters",
-             "ssm:LabelParameterVersion", "ssm:AddTagsToResource"}
+SSM_READ = {
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+}
+SSM_WRITE = {
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
+    "ssm:LabelParameterVersion",
+    "ssm:AddTagsToResource",
+}
 _PARAMETER_ARN = re.compile(r"^arn:[^:]+:ssm:[^:]*:[^:]*:parameter(/.*)$")
 
 
@@ -153,9 +162,7 @@ def _apply_permissions(access: RoleAccess, document: dict[str, Any]) -> None:
         kms_actions = sorted(a for a in actions if a.startswith("kms:"))
         if kms_actions:
             for resource in resources:
-                access.kms.append(
-                    KmsGrant(kms_actions, resource, dict(st.get("Condition", {})))
-                )
+                access.kms.append(KmsGrant(kms_actions, resource, dict(st.get("Condition", {}))))
         others = []
         for action in actions:
             if action in SSM_READ:
@@ -252,9 +259,7 @@ def _hosts_report(run: ProgramRun) -> HostsReport | None:
     if f"<<'{marker}'" in user_data:
         body = user_data.split(f"<<'{marker}'\n", 1)[1].split(f"\n{marker}\n", 1)[0]
         ecs_config = dict(line.split("=", 1) for line in body.splitlines() if "=" in line)
-    rules = sorted(
-        set(re.findall(r'-I (DOCKER-USER [^\n"]*)', user_data))
-    )
+    rules = sorted(set(re.findall(r'-I (DOCKER-USER [^\n"]*)', user_data)))
     hosts = [a for a in role_accesses(run) if a.kind == "host"]
     clusters = run.of_type(CLUSTER)
     settings = {
@@ -391,9 +396,7 @@ def _role_lines(access: RoleAccess) -> list[str]:
     if access.lists_all_names:
         lines.append("    lists        : every parameter name (ssm:DescribeParameters needs '*')")
     for grant in access.kms:
-        lines.append(
-            f"    kms          : {', '.join(grant.actions)} on {grant.resource}"
-        )
+        lines.append(f"    kms          : {', '.join(grant.actions)} on {grant.resource}")
         lines.append(f"                   when {_conditions(grant.conditions)}")
     for other in access.other:
         lines.append(f"    also         : {other}")
@@ -519,11 +522,13 @@ def render_text(report: AccessReport) -> str:
             f"{md.get('httpPutResponseHopLimit')}, IPv6 endpoint {md.get('httpProtocolIpv6')}, "
             f"tags {md.get('instanceMetadataTags')}"
         )
-        out.append(f"  {ECS_CONFIG_PATH}: " + ", ".join(
-            f"{k}={v}" for k, v in hosts.ecs_config.items()
-        ))
-        out.append(f"  firewall ({hosts.user_data_runs}, every boot, before docker.service): "
-                   + _join(f"iptables -I {rule}" for rule in hosts.firewall_rules))
+        out.append(
+            f"  {ECS_CONFIG_PATH}: " + ", ".join(f"{k}={v}" for k, v in hosts.ecs_config.items())
+        )
+        out.append(
+            f"  firewall ({hosts.user_data_runs}, every boot, before docker.service): "
+            + _join(f"iptables -I {rule}" for rule in hosts.firewall_rules)
+        )
         out.append(f"  blocks {IMDS_ADDRESS} only; 169.254.170.2 (task credentials) stays open")
         out.append("")
     audit = report.audit

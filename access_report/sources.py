@@ -42,9 +42,7 @@ def validated(raw: dict[str, str], stack: str) -> PlatformConfig:
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-        )
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise SourceError("git is not installed (needed for a git:REF source)") from None
 

@@ -189,8 +189,7 @@ def _timed(work: str, argv: list[str], env: dict[str, str], events: int) -> Row:
     """One run, reported as wall time, events per second and peak memory."""
     sample = run_once(argv, env, timeout=900)
     measured = (
-        f"{seconds(sample.wall)} ({events / sample.wall:,.0f} events/s), "
-        f"{sample.peak_mib:.0f} MiB"
+        f"{seconds(sample.wall)} ({events / sample.wall:,.0f} events/s), {sample.peak_mib:.0f} MiB"
     )
     return Row("7", work, measured, "", "", "", "FAILED" if sample.returncode else "")
 

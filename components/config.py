@@ -244,8 +244,7 @@ def _permission_set(value: Any, path: str) -> str:
         value,
         path,
         PERMISSION_SET_PATTERN,
-        "must be an IAM Identity Center permission set name (1-32 letters, digits and "
-        "+=,.@_-)",
+        "must be an IAM Identity Center permission set name (1-32 letters, digits and +=,.@_-)",
     )
 
 
@@ -464,9 +463,7 @@ def _audit_readers(obj: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, 
     permission_sets = tuple(
         _permission_set(ps, f"audit.readerSsoPermissionSets[{j}]")
         for j, ps in enumerate(
-            _list(
-                obj.get("readerSsoPermissionSets", []), "audit.readerSsoPermissionSets", "names"
-            )
+            _list(obj.get("readerSsoPermissionSets", []), "audit.readerSsoPermissionSets", "names")
         )
     )
     return readers, permission_sets

@@ -234,9 +234,7 @@ def document_violations(
                         f"secrets of {', '.join('/' + x + '/*' for x in outside)}: grant only "
                         "the service's own label (its platform role already reads it)"
                     )
-        if _grants(statement, DECRYPT) and any(
-            arn_like(r, platform.key_arn) for r in resources
-        ):
+        if _grants(statement, DECRYPT) and any(arn_like(r, platform.key_arn) for r in resources):
             contexts = _context_patterns(statement)
             inside = (
                 scope.may_decrypt

@@ -244,6 +244,12 @@ def test_example_stacks_diff_to_a_full_picture() -> None:
         load_source(str(ROOT / "Pulumi.dev.yaml")), load_source(str(ROOT / "Pulumi.prod.yaml"))
     )
     markdown = render_markdown(diff)
-    for section in ("### Services", "### Writers", "### Key administrators", "### Key",
-                    "### Every grant that changed", "```mermaid"):
+    for section in (
+        "### Services",
+        "### Writers",
+        "### Key administrators",
+        "### Key",
+        "### Every grant that changed",
+        "```mermaid",
+    ):
         assert section in markdown

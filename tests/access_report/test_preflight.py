@@ -107,9 +107,11 @@ def _as_deployer() -> Clients:
 def _trail(name: str, region: str, multi: bool = False) -> None:
     """A trail homed in ``region`` (with a log bucket of its own, as CloudTrail needs)."""
     bucket = f"logs-{name}"
-    location = {} if region == "us-east-1" else {
-        "CreateBucketConfiguration": {"LocationConstraint": region}
-    }
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
     _client("s3", region).create_bucket(Bucket=bucket, **location)
     _client("cloudtrail", region).create_trail(
         Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi
@@ -135,8 +137,10 @@ def test_a_ready_account_passes_every_check(aws: None, stack_file: StackFile) ->
     assert result.caller.startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/platform-deployer/")
     text = result.render()
     assert text.splitlines()[-1] == "ready for `pulumi up`"
-    assert "PASS  SSO permission set BreakGlass: provisioned to 123456789012 as " \
+    assert (
+        "PASS  SSO permission set BreakGlass: provisioned to 123456789012 as "
         "AWSReservedSSO_BreakGlass_0123456789abcdef" in text
+    )
 
 
 def test_each_problem_fails_with_its_fix(aws: None, stack_file: StackFile) -> None:
@@ -217,9 +221,7 @@ def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -
     assert statuses(result.checks)["KMS alias alias/parameter_store_key"] == FAIL
 
 
-def test_reader_permission_sets_are_checked_like_writers(
-    aws: None, stack_file: StackFile
-) -> None:
+def test_reader_permission_sets_are_checked_like_writers(aws: None, stack_file: StackFile) -> None:
     """audit.readerSsoPermissionSets: a permission set not provisioned to the account leaves
     the audit-reader role with no one to assume it (`pulumi up` succeeds: the trust is a
     condition); one shared with a writer names both."""
@@ -228,9 +230,10 @@ def test_reader_permission_sets_are_checked_like_writers(
     result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
     checks = {c.name: c for c in result.checks}
     assert checks["SSO permission set SecurityAudit"].status == FAIL
-    assert "no one can assume the audit-reader role" in checks[
-        "SSO permission set SecurityAudit"
-    ].detail
+    assert (
+        "no one can assume the audit-reader role"
+        in checks["SSO permission set SecurityAudit"].detail
+    )
     assert "readerSsoPermissionSets" in checks["SSO permission set SecurityAudit"].fix
     assert checks["SSO permission set BreakGlass"].status == PASS
     _roles(_client("iam"), f"{SSO_PATH}AWSReservedSSO_SecurityAudit_0123456789abcdef")
@@ -253,9 +256,7 @@ class _Summary:
         return getattr(self._client, name)
 
 
-def test_the_roles_quota_leaves_room_for_the_stacks_roles(
-    aws: None, stack_file: StackFile
-) -> None:
+def test_the_roles_quota_leaves_room_for_the_stacks_roles(aws: None, stack_file: StackFile) -> None:
     """IAM allows 1,000 roles per account by default: a stack of many services stops half
     way through `pulumi up` when the account runs out. Roles of this stack from an earlier
     `up` (under its path) are already counted."""
@@ -340,8 +341,12 @@ class _Refusing:
         ("iam", "get_role", "principal arn:aws:iam::123456789012:role/ci", "iam:GetRole"),
         ("ecs", "describe_clusters", "ECS cluster dev", "ecs:DescribeClusters"),
         ("kms", "get_key_policy", "KMS alias alias/parameter_store_key", "kms:GetKeyPolicy"),
-        ("cloudtrail", "describe_trails", "CloudTrail trail secrets-platform-dev",
-         "cloudtrail:DescribeTrails"),
+        (
+            "cloudtrail",
+            "describe_trails",
+            "CloudTrail trail secrets-platform-dev",
+            "cloudtrail:DescribeTrails",
+        ),
     ],
 )
 def test_a_refused_read_fails_naming_the_call(
@@ -391,8 +396,11 @@ def test_cli_against_a_moto_server(
     aws_env: dict[str, str], moto: MotoServer, stack_file: StackFile
 ) -> None:
     iam = boto3.client(
-        "iam", endpoint_url=moto.url, region_name=REGION,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "iam",
+        endpoint_url=moto.url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     _roles(iam, "/security/key-admins", "ci", SSO_BREAK_GLASS)
     config = dict(CONFIG, audit={"retentionDays": 30})  # no deployer: a warning only

@@ -48,7 +48,9 @@ def test_athena_table_workgroup_and_reader(run: Callable[..., ProgramRun]) -> No
     assert database["name"] == "secrets_platform_prod"
     table = result.named("audit-athena-table").inputs
     assert (table["name"], table["databaseName"], table["tableType"]) == (
-        "cloudtrail", "secrets_platform_prod", "EXTERNAL_TABLE"
+        "cloudtrail",
+        "secrets_platform_prod",
+        "EXTERNAL_TABLE",
     )
     assert table["parameters"] == table_parameters(logs, CTX)
     assert table["partitionKeys"] == [
@@ -72,8 +74,15 @@ def test_athena_table_workgroup_and_reader(run: Callable[..., ProgramRun]) -> No
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
     ]
     pab = result.named("audit-athena-results-public-access").inputs
-    assert all(pab[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
-                                        "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        pab[k] is True
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
     assert result.named("audit-athena-results-expiry").inputs["rules"] == [
         {
             "id": "expire-query-results",
@@ -83,14 +92,13 @@ def test_athena_table_workgroup_and_reader(run: Callable[..., ProgramRun]) -> No
             "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
         }
     ]
-    assert doc(result, "audit-athena-results-policy") == results_bucket_policy(
-        results_bucket, CTX
-    )
+    assert doc(result, "audit-athena-results-policy") == results_bucket_policy(results_bucket, CTX)
 
     (workgroup,) = result.of_type(WORKGROUP)
     assert workgroup.name == "audit-athena-workgroup"
     assert (workgroup.inputs["name"], workgroup.inputs["state"]) == (
-        "secrets-platform-prod", "ENABLED"
+        "secrets-platform-prod",
+        "ENABLED",
     )
     assert workgroup.inputs["configuration"] == {
         "enforceWorkgroupConfiguration": True,

@@ -355,29 +355,37 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "existingCluster not a boolean",
-        {"services": SERVICES,
-         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "existingCluster": "yes"}},
+        {
+            "services": SERVICES,
+            "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "existingCluster": "yes"},
+        },
         "secrets-platform:ecsHosts.existingCluster: 'yes' must be true or false",
     ),
     (
         "unknown Container Insights mode",
-        {"services": SERVICES,
-         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "containerInsights": "on"}},
+        {
+            "services": SERVICES,
+            "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "containerInsights": "on"},
+        },
         "secrets-platform:ecsHosts.containerInsights: 'on' must be one of disabled, enabled, "
         "enhanced",
     ),
     (
         "Container Insights on a cluster managed elsewhere",
-        {"services": SERVICES,
-         "ecsHosts": {"clusterName": "c", "instanceType": "t3.small", "existingCluster": True,
-                      "containerInsights": "enabled"}},
-        "secrets-platform:ecsHosts.containerInsights: applies only to a cluster this stack "
-        "creates",
+        {
+            "services": SERVICES,
+            "ecsHosts": {
+                "clusterName": "c",
+                "instanceType": "t3.small",
+                "existingCluster": True,
+                "containerInsights": "enabled",
+            },
+        },
+        "secrets-platform:ecsHosts.containerInsights: applies only to a cluster this stack creates",
     ),
     (
         "deployer that is not a role",
-        {"services": SERVICES,
-         "audit": {"deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:user/alice"}},
+        {"services": SERVICES, "audit": {"deployerRoleArn": f"arn:aws:iam::{ACCOUNT}:user/alice"}},
         "secrets-platform:audit.deployerRoleArn: 'arn:aws:iam::123456789012:user/alice' must "
         "be the ARN of the IAM role that runs `pulumi up`",
     ),
@@ -418,8 +426,10 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "readers with audit off",
-        {"services": SERVICES,
-         "audit": {"enabled": False, "readers": [f"arn:aws:iam::{ACCOUNT}:role/auditor"]}},
+        {
+            "services": SERVICES,
+            "audit": {"enabled": False, "readers": [f"arn:aws:iam::{ACCOUNT}:role/auditor"]},
+        },
         "secrets-platform:audit.readers: applies only when audit.enabled is true",
     ),
     (
@@ -461,17 +471,18 @@ def test_a_stack_name_that_makes_a_bad_trail_name_says_how_to_fix_it() -> None:
         "secrets-platform:audit.trailName (defaults to secrets-platform-<stack> for stack "
         "'-dev'): 'secrets-platform--dev' must be 3-128 letters"
     )
-    assert parse_config(
-        {"services": SERVICES, "audit": {"trailName": "platform-dev"}}, "-dev"
-    ).audit.trail_name == "platform-dev"
+    assert (
+        parse_config(
+            {"services": SERVICES, "audit": {"trailName": "platform-dev"}}, "-dev"
+        ).audit.trail_name
+        == "platform-dev"
+    )
 
 
 def test_a_stack_name_that_makes_a_bad_workgroup_name_says_so() -> None:
     stack = "s" * 112
     with pytest.raises(ConfigError) as error:
-        parse_config(
-            {"services": SERVICES, "audit": {"trailName": "trail", "athena": True}}, stack
-        )
+        parse_config({"services": SERVICES, "audit": {"trailName": "trail", "athena": True}}, stack)
     assert str(error.value) == (
         f"secrets-platform:audit.athena: the Athena workgroup name 'secrets-platform-{stack}' "
         "must be 1-128 letters, digits, '.', '_' or '-' (derived from the stack name "
@@ -510,8 +521,10 @@ SIZES: list[tuple[str, dict[str, Any], str]] = [
         "key policy over 32 KB",
         {
             "services": SERVICES,
-            "keyAdmins": [f"arn:aws:iam::{ACCOUNT}:role/key-admins/admin-{i:04d}-{'x' * 40}"
-                          for i in range(400)],
+            "keyAdmins": [
+                f"arn:aws:iam::{ACCOUNT}:role/key-admins/admin-{i:04d}-{'x' * 40}"
+                for i in range(400)
+            ],
         },
         "secrets-platform:keyAdmins: the key policy would be 3",
     ),

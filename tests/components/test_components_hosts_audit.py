@@ -86,8 +86,13 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
     def build(ctx: Any) -> None:
         AuditTrail(
             "audit",
-            AuditTrailArgs(ctx, "secrets-platform-prod", retention_days=400,
-                           alert_email="sec@example.com", deployer_role_arn=DEPLOYER),
+            AuditTrailArgs(
+                ctx,
+                "secrets-platform-prod",
+                retention_days=400,
+                alert_email="sec@example.com",
+                deployer_role_arn=DEPLOYER,
+            ),
         )
 
     result = run(build)
@@ -103,16 +108,30 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
     sse = result.named("audit-logs-encryption").inputs["rules"]
     assert sse == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
     pab = result.named("audit-logs-public-access").inputs
-    assert all(pab[k] is True for k in ("blockPublicAcls", "blockPublicPolicy",
-                                        "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        pab[k] is True
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
     trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/secrets-platform-prod"
     assert doc(result, "audit-logs-policy") == audit_bucket_policy(name, CTX, trail_arn, DEPLOYER)
     trail = result.named("audit-trail")
     assert trail.outputs["arn"] == trail_arn  # the ARN the bucket policy names
-    assert {k: trail.inputs[k] for k in (
-        "name", "s3BucketName", "isMultiRegionTrail", "includeGlobalServiceEvents",
-        "enableLogFileValidation", "eventSelectors",
-    )} == {
+    assert {
+        k: trail.inputs[k]
+        for k in (
+            "name",
+            "s3BucketName",
+            "isMultiRegionTrail",
+            "includeGlobalServiceEvents",
+            "enableLogFileValidation",
+            "eventSelectors",
+        )
+    } == {
         "name": "secrets-platform-prod",
         "s3BucketName": name,
         "isMultiRegionTrail": True,

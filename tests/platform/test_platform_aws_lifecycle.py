@@ -86,7 +86,8 @@ def test_a_label_change_updates_the_role_in_place() -> None:
     after = _run("prod", "prod", {"services": services})
     old, new = _inputs(before, "svc-worker-role"), _inputs(after, "svc-worker-role")
     assert {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {
-        "description", "tags"
+        "description",
+        "tags",
     }
     assert before.exports["serviceRoleArns"] == after.exports["serviceRoleArns"]
     assert before.policy("svc-worker-read-secrets") != after.policy("svc-worker-read-secrets")

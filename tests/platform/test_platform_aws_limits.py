@@ -25,22 +25,54 @@ LENGTHS: tuple[tuple[str, str, int, str], ...] = (
     ("aws:iam/role:Role", "path", 512, IAM_QUOTAS),
     ("aws:iam/policy:Policy", "description", 1_000, IAM_QUOTAS),
     ("aws:ec2/launchTemplate:LaunchTemplate", "description", 255, EC2_LT),
-    ("aws:cloudtrail/trail:Trail", "name", 128,
-     "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html"),
-    ("aws:ecs/cluster:Cluster", "name", 255,
-     "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html"),
-    ("aws:kms/alias:Alias", "name", 256,
-     "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html"),
-    ("aws:athena/workgroup:Workgroup", "name", 128,
-     "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html"),
-    ("aws:athena/workgroup:Workgroup", "description", 1_024,
-     "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html"),
-    ("aws:glue/catalogDatabase:CatalogDatabase", "name", 255,
-     "https://docs.aws.amazon.com/glue/latest/webapi/API_DatabaseInput.html"),
-    ("aws:cloudwatch/eventRule:EventRule", "description", 512,
-     "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html"),
-    ("aws:cloudwatch/eventRule:EventRule", "eventPattern", 4_096,
-     "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html"),
+    (
+        "aws:cloudtrail/trail:Trail",
+        "name",
+        128,
+        "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html",
+    ),
+    (
+        "aws:ecs/cluster:Cluster",
+        "name",
+        255,
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html",
+    ),
+    (
+        "aws:kms/alias:Alias",
+        "name",
+        256,
+        "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html",
+    ),
+    (
+        "aws:athena/workgroup:Workgroup",
+        "name",
+        128,
+        "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html",
+    ),
+    (
+        "aws:athena/workgroup:Workgroup",
+        "description",
+        1_024,
+        "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html",
+    ),
+    (
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        "name",
+        255,
+        "https://docs.aws.amazon.com/glue/latest/webapi/API_DatabaseInput.html",
+    ),
+    (
+        "aws:cloudwatch/eventRule:EventRule",
+        "description",
+        512,
+        "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
+    ),
+    (
+        "aws:cloudwatch/eventRule:EventRule",
+        "eventPattern",
+        4_096,
+        "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
+    ),
 )
 #: Names Pulumi generates: the logical name and its suffix must fit the resource's name limit.
 AUTONAMED: dict[str, int] = {
@@ -95,11 +127,14 @@ def violations(run: ProgramRun) -> list[str]:
                 if len(v) > 256
             ]
     checks: dict[str, Callable[[RecordedResource], Any]] = {
-        "aws:ec2/launchTemplate:LaunchTemplate": lambda r: _user_data(r) <= 16 * 1024
-        or f"{r.name}.userData: {_user_data(r)} bytes > 16 KB raw ({USER_DATA})",
-        "aws:athena/workgroup:Workgroup": lambda r: r.inputs["configuration"][
-            "bytesScannedCutoffPerQuery"
-        ] >= 10 * 1024 * 1024 or f"{r.name}: scan cutoff under Athena's 10 MB minimum",
+        "aws:ec2/launchTemplate:LaunchTemplate": lambda r: (
+            _user_data(r) <= 16 * 1024
+            or f"{r.name}.userData: {_user_data(r)} bytes > 16 KB raw ({USER_DATA})"
+        ),
+        "aws:athena/workgroup:Workgroup": lambda r: (
+            r.inputs["configuration"]["bytesScannedCutoffPerQuery"] >= 10 * 1024 * 1024
+            or f"{r.name}: scan cutoff under Athena's 10 MB minimum"
+        ),
     }
     for type_, check in checks.items():
         found += [result for r in run.of_type(type_) if (result := check(r)) is not True]
@@ -118,15 +153,19 @@ def _edge_config() -> dict[str, str]:
         ),
         "secrets-platform:kmsKeyAlias": "k" * 250,
         "secrets-platform:writers": json.dumps(
-            [{"name": "w" * 40, "principals": ["arn:aws:iam::123456789012:root"],
-              "namespaces": ["*"]}]
+            [
+                {
+                    "name": "w" * 40,
+                    "principals": ["arn:aws:iam::123456789012:root"],
+                    "namespaces": ["*"],
+                }
+            ]
         ),
         "secrets-platform:ecsHosts": json.dumps(
             {"clusterName": "c" * 255, "instanceType": "t3.micro"}
         ),
         "secrets-platform:audit": json.dumps(
-            {"athena": True, "athenaScanLimitGb": 1,
-             "readers": ["arn:aws:iam::123456789012:root"]}
+            {"athena": True, "athenaScanLimitGb": 1, "readers": ["arn:aws:iam::123456789012:root"]}
         ),
     }
 
@@ -147,10 +186,18 @@ def test_the_limits_are_checked() -> None:
     template = run.named("ecs-hosts-launch-template")
     too_long = dict(template.inputs, description="d" * 256)
     broken = ProgramRun(
-        run.stack, run.account, run.region,
-        [r for r in run.resources if r is not template] + [
-            RecordedResource(template.type, "secrets-platform-hardened-ecs-host-template-x" * 3,
-                             too_long, template.outputs, template.id)
+        run.stack,
+        run.account,
+        run.region,
+        [r for r in run.resources if r is not template]
+        + [
+            RecordedResource(
+                template.type,
+                "secrets-platform-hardened-ecs-host-template-x" * 3,
+                too_long,
+                template.outputs,
+                template.id,
+            )
         ],
         run.exports,
     )

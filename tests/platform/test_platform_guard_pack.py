@@ -113,8 +113,12 @@ def test_each_policy_reports_through_the_sdk(run: ProgramRun) -> None:
     platform = config["platform-task-own-role"]["platform"]
     api_role = platform["services"]["api"]["roleArn"]
     worker_role = platform["services"]["worker"]["roleArn"]
-    task = {"family": "api", "taskRoleArn": api_role, "networkMode": "awsvpc",
-            "containerDefinitions": json.dumps([{"name": "app", "image": "a"}])}
+    task = {
+        "family": "api",
+        "taskRoleArn": api_role,
+        "networkMode": "awsvpc",
+        "containerDefinitions": json.dumps([{"name": "app", "image": "a"}]),
+    }
     cases = {
         "platform-task-no-host-network": (TASK_DEFINITION, {**task, "networkMode": "host"}),
         "platform-task-not-privileged": (
@@ -124,13 +128,18 @@ def test_each_policy_reports_through_the_sdk(run: ProgramRun) -> None:
         "platform-task-own-role": (TASK_DEFINITION, {**task, "taskRoleArn": worker_role}),
         "secret-access-in-scope": (
             "aws:iam/policy:Policy",
-            {"policy": json.dumps({"Statement": [
-                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]})},
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+                )
+            },
         ),
         "platform-roles-untouched": (
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-            {"role": api_role.rsplit("/", 1)[1],
-             "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+            {
+                "role": api_role.rsplit("/", 1)[1],
+                "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            },
         ),
     }
     for name, (type_, props) in cases.items():

@@ -39,26 +39,49 @@ class Finding:
 
 #: (document kind, tool, issue, detail or "" for any) -> why it is accepted.
 ACCEPTED: dict[tuple[str, str, str, str], str] = {
-    ("trust", "parliament", "MALFORMED",
-     "Statement contains neither Resource nor NotResource"):
-        "A role trust policy has no Resource element by grammar; parliament reads every "
-        "document as an identity policy.",
-    ("key", "parliament", "RESOURCE_STAR", ""):
-        "In a key policy, Resource '*' means 'this key' and nothing else.",
-    ("key", "parliament", "PERMISSIONS_MANAGEMENT_ACTIONS", ""):
-        "The account root statement (kms:*, which AWS requires so the key stays manageable) "
-        "and the key administrators (RevokeGrant; never PutKeyPolicy) must manage the key; "
-        "every cryptographic use and CreateGrant is denied unless it comes through Parameter "
-        "Store and from a role of the stack.",
-    ("key", "cloudsplaining", "ServiceWildcard", ""):
-        "The account root statement kms:* on this key, required by AWS; see above.",
-    ("key", "cloudsplaining", "ResourceExposure", ""):
-        "PutKeyPolicy by the account root statement (whoever runs `pulumi up`) and grant "
-        "revocation by key administrators; grants cannot be created outside Parameter Store "
-        "(explicit Deny).",
-    ("key", "cloudsplaining", "InfrastructureModification", ""):
-        "Key management actions on this key by the account root and key administrators; "
-        "Encrypt/Decrypt/GenerateDataKey are denied unless via ssm.<region>.amazonaws.com.",
+    (
+        "trust",
+        "parliament",
+        "MALFORMED",
+        "Statement contains neither Resource nor NotResource",
+    ): "A role trust policy has no Resource element by grammar; parliament reads every "
+    "document as an identity policy.",
+    (
+        "key",
+        "parliament",
+        "RESOURCE_STAR",
+        "",
+    ): "In a key policy, Resource '*' means 'this key' and nothing else.",
+    (
+        "key",
+        "parliament",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        "",
+    ): "The account root statement (kms:*, which AWS requires so the key stays manageable) "
+    "and the key administrators (RevokeGrant; never PutKeyPolicy) must manage the key; "
+    "every cryptographic use and CreateGrant is denied unless it comes through Parameter "
+    "Store and from a role of the stack.",
+    (
+        "key",
+        "cloudsplaining",
+        "ServiceWildcard",
+        "",
+    ): "The account root statement kms:* on this key, required by AWS; see above.",
+    (
+        "key",
+        "cloudsplaining",
+        "ResourceExposure",
+        "",
+    ): "PutKeyPolicy by the account root statement (whoever runs `pulumi up`) and grant "
+    "revocation by key administrators; grants cannot be created outside Parameter Store "
+    "(explicit Deny).",
+    (
+        "key",
+        "cloudsplaining",
+        "InfrastructureModification",
+        "",
+    ): "Key management actions on this key by the account root and key administrators; "
+    "Encrypt/Decrypt/GenerateDataKey are denied unless via ssm.<region>.amazonaws.com.",
 }
 
 

@@ -54,9 +54,17 @@ def test_dev_resources_and_exports(dev) -> None:  # type: ignore[no-untyped-def]
     assert dev.account == "111111111111" and dev.region == "us-east-1"
     exports = dev.exports
     assert set(exports) == {
-        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns",
-        "launchTemplateId", "ecsClusterArn", "auditBucketName", "trailArn",
-        "auditLogWritersPolicyArn", "guardPolicyConfig",
+        "kmsKeyArn",
+        "kmsKeyAlias",
+        "secretctlKmsKey",
+        "serviceRoleArns",
+        "writerRoleArns",
+        "launchTemplateId",
+        "ecsClusterArn",
+        "auditBucketName",
+        "trailArn",
+        "auditLogWritersPolicyArn",
+        "guardPolicyConfig",
     }
     assert exports["kmsKeyAlias"] == exports["secretctlKmsKey"] == "alias/parameter_store_key"
     assert exports["ecsClusterArn"] == "arn:aws:ecs:us-east-1:111111111111:cluster/dev"
@@ -114,9 +122,7 @@ def test_the_key_survives_destroy_and_renames(prod) -> None:  # type: ignore[no-
     """Protected key and alias; and every child is named after its component, so renaming a
     component with `aliases=[Alias(name=old)]` carries its children along (Pulumi derives a
     child's alias by swapping the parent's name at the start of the child's)."""
-    assert {r.name for r in prod.resources if r.protect} == {
-        "secrets-key-key", "secrets-key-alias"
-    }
+    assert {r.name for r in prod.resources if r.protect} == {"secrets-key-key", "secrets-key-alias"}
     components = {r.name for r in prod.resources if r.type.startswith(COMPONENT)}
     children = [r for r in prod.resources if r.parent in components]
     assert len(children) == len(prod.resources) - len(components)
@@ -129,8 +135,10 @@ def test_example_stacks_name_only_principals_that_can_exist(dev, prod) -> None: 
     for run in (dev, prod):
         for role in run.of_type("aws:iam/role:Role"):
             assert "AWSReservedSSO_" not in json.dumps(
-                [st.get("Principal") for st in json.loads(role.inputs["assumeRolePolicy"])
-                 ["Statement"]]
+                [
+                    st.get("Principal")
+                    for st in json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+                ]
             )
     report = build_report(prod)
     assert {g.who for g in report.access.grants if g.what == "writer:break-glass"} == {
@@ -196,8 +204,10 @@ def test_named_readers_must_exist_and_assume_like_writers() -> None:
     acct = "123456789012"
     auditor = f"arn:aws:iam::{acct}:role/security/auditor"
     config = parse_config(
-        {"services": [{"name": "api"}],
-         "audit": {"readers": [f"arn:aws:iam::{acct}:root", auditor]}},
+        {
+            "services": [{"name": "api"}],
+            "audit": {"readers": [f"arn:aws:iam::{acct}:root", auditor]},
+        },
         "dev",
     )
     model = access_model(config)
@@ -230,16 +240,21 @@ def test_roles_too_long_for_the_consoles_switch_role_say_so() -> None:
     assert writers["break-glass"].path_and_name_length == 64  # fits, just
     assert writers["billing-team"].path_and_name_length == 65
     text = render_text(long)
-    line = ("    console      : no Switch Role (path and name: 65 characters; the console takes "
-            "64): assume it with the CLI or an SDK")
+    line = (
+        "    console      : no Switch Role (path and name: 65 characters; the console takes "
+        "64): assume it with the CLI or an SDK"
+    )
     assert text.count(line) == 1
     assert "no Switch Role" not in render_text(short)
 
 
 def test_every_service_is_three_resources(prod) -> None:  # type: ignore[no-untyped-def]
     for name in prod.exports["serviceRoleArns"]:
-        children = [r for r in prod.resources if r.name.startswith(f"svc-{name}-")
-                    or r.name == f"svc-{name}"]
+        children = [
+            r
+            for r in prod.resources
+            if r.name.startswith(f"svc-{name}-") or r.name == f"svc-{name}"
+        ]
         assert len(children) == 3, name
 
 
@@ -270,10 +285,18 @@ def test_no_duplicate_resource_names(dev, prod) -> None:  # type: ignore[no-unty
 
 
 def test_minimal_config_has_no_optional_parts() -> None:
-    run = run_program({"secrets-platform:services": json.dumps([{"name": "api"}]),
-                       "secrets-platform:audit": json.dumps({"enabled": False})})
+    run = run_program(
+        {
+            "secrets-platform:services": json.dumps([{"name": "api"}]),
+            "secrets-platform:audit": json.dumps({"enabled": False}),
+        }
+    )
     assert set(run.exports) == {
-        "kmsKeyArn", "kmsKeyAlias", "secretctlKmsKey", "serviceRoleArns", "writerRoleArns",
+        "kmsKeyArn",
+        "kmsKeyAlias",
+        "secretctlKmsKey",
+        "serviceRoleArns",
+        "writerRoleArns",
         "guardPolicyConfig",
     }
     assert run.exports["writerRoleArns"] == {}
@@ -292,12 +315,18 @@ def test_runs_are_independent_and_deterministic() -> None:
     ("config", "message"),
     [
         ({}, "secrets-platform:services: required"),
-        ({"secrets-platform:services": '[{"name": "a"}, {"name": "a"}]'},
-         "secrets-platform:services[1].name: duplicate service name 'a'"),
-        ({"secrets-platform:services": '[{"name": "a", "secretLabel": "x/_chamber"}]'},
-         "secrets-platform:services[0].secretLabel: secret label 'x/_chamber' must not use"),
-        ({"secrets-platform:services": '[{"name": "a"}]', "secrets-platform:typo": "1"},
-         "secrets-platform:typo: unknown key"),
+        (
+            {"secrets-platform:services": '[{"name": "a"}, {"name": "a"}]'},
+            "secrets-platform:services[1].name: duplicate service name 'a'",
+        ),
+        (
+            {"secrets-platform:services": '[{"name": "a", "secretLabel": "x/_chamber"}]'},
+            "secrets-platform:services[0].secretLabel: secret label 'x/_chamber' must not use",
+        ),
+        (
+            {"secrets-platform:services": '[{"name": "a"}]', "secrets-platform:typo": "1"},
+            "secrets-platform:typo: unknown key",
+        ),
     ],
 )
 def test_bad_config_stops_the_program_with_one_message(config: dict, message: str) -> None:
@@ -351,20 +380,34 @@ def test_report_prints_the_access_matrix(stack: str) -> None:
 
 
 def test_report_command(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "access_report", str(PROD), "--json"],
-                        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    ok = subprocess.run(
+        [sys.executable, "-m", "access_report", str(PROD), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
     assert report["stack"] == "prod" and report["account"] == "222222222222"
     assert report["secretctl_kms_key"] == "alias/prod/parameter_store_key"
-    assert {"who": "sso:BreakGlass", "can": "assume", "what": "writer:break-glass",
-            "condition": "its policy allows sts:AssumeRole"} in report["access"]["grants"]
+    assert {
+        "who": "sso:BreakGlass",
+        "can": "assume",
+        "what": "writer:break-glass",
+        "condition": "its policy allows sts:AssumeRole",
+    } in report["access"]["grants"]
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text(
         "config:\n  secrets-platform:services:\n    - name: api\n      secretLabel: /api\n"
     )
-    failed = subprocess.run([sys.executable, "-m", "access_report", str(bad)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    failed = subprocess.run(
+        [sys.executable, "-m", "access_report", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert failed.returncode == 2
     assert failed.stderr.strip() == (
         "access_report: secrets-platform:services[0].secretLabel: secret label '/api' must not "

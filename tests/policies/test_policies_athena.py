@@ -68,11 +68,30 @@ def test_table_is_awss_cloudtrail_ddl_with_projection() -> None:
     # The columns of AWS's DDL (https://docs.aws.amazon.com/athena/latest/ug/
     # create-cloudtrail-table-partition-projection.html), in its order.
     assert names == [
-        "eventversion", "useridentity", "eventtime", "eventsource", "eventname", "awsregion",
-        "sourceipaddress", "useragent", "errorcode", "errormessage", "requestparameters",
-        "responseelements", "additionaleventdata", "requestid", "eventid", "readonly",
-        "resources", "eventtype", "apiversion", "recipientaccountid", "serviceeventdetails",
-        "sharedeventid", "vpcendpointid", "tlsdetails",
+        "eventversion",
+        "useridentity",
+        "eventtime",
+        "eventsource",
+        "eventname",
+        "awsregion",
+        "sourceipaddress",
+        "useragent",
+        "errorcode",
+        "errormessage",
+        "requestparameters",
+        "responseelements",
+        "additionaleventdata",
+        "requestid",
+        "eventid",
+        "readonly",
+        "resources",
+        "eventtype",
+        "apiversion",
+        "recipientaccountid",
+        "serviceeventdetails",
+        "sharedeventid",
+        "vpcendpointid",
+        "tlsdetails",
     ]
     types = dict(CLOUDTRAIL_COLUMNS)
     # What secretctl's SQL reads: JSON text, and the identity structs it takes principals from.
@@ -151,7 +170,8 @@ def test_reader_policy_with_athena() -> None:
     logs, results = f"arn:aws:s3:::{LOGS}", f"arn:aws:s3:::{RESULTS}"
     expected = {
         "ListTrailLogs": (
-            "s3:ListBucket", logs,
+            "s3:ListBucket",
+            logs,
             {"StringLike": {"s3:prefix": "AWSLogs/123456789012/CloudTrail/*"}},
         ),
         "ReadTrailLogs": (["s3:GetObject"], f"{logs}/AWSLogs/123456789012/CloudTrail/*", None),
@@ -178,10 +198,14 @@ def test_reader_policy_with_athena() -> None:
             None,
         ),
         "ResolveDefaultDatabase": (
-            "glue:GetDatabase", [f"{GLUE}:catalog", f"{GLUE}:database/default"], None
+            "glue:GetDatabase",
+            [f"{GLUE}:catalog", f"{GLUE}:database/default"],
+            None,
         ),
         "ListOwnResults": (
-            "s3:ListBucket", results, {"StringLike": {"s3:prefix": "audit-reader/*"}}
+            "s3:ListBucket",
+            results,
+            {"StringLike": {"s3:prefix": "audit-reader/*"}},
         ),
         "ReadWriteOwnResults": (
             [
@@ -202,14 +226,19 @@ def test_reader_policy_with_athena() -> None:
         st = statements[sid]
         assert st["Effect"] == "Allow", sid
         assert (st["Action"], st["Resource"], st.get("Condition")) == (
-            action, resource, condition
+            action,
+            resource,
+            condition,
         ), sid
 
 
 def test_reader_policy_without_athena_reads_the_logs_only() -> None:
     statements = _by_sid(audit_reader_policy(CTX, LOGS))
     assert set(statements) == {
-        "ListTrailLogs", "ReadTrailLogs", "LocateBuckets", "ListParameterNames"
+        "ListTrailLogs",
+        "ReadTrailLogs",
+        "LocateBuckets",
+        "ListParameterNames",
     }
     assert statements["LocateBuckets"]["Resource"] == f"arn:aws:s3:::{LOGS}"
     assert audit_reader_role_description(None) == (
@@ -231,7 +260,9 @@ def test_reader_never_writes_the_trail_bucket_nor_touches_secrets(
         if "*" in resources or any(a.startswith("ssm:") for a in actions):
             # only the names of parameters: DescribeParameters returns no value
             assert (st["Sid"], actions, resources) == (
-                "ListParameterNames", ["ssm:DescribeParameters"], ["*"]
+                "ListParameterNames",
+                ["ssm:DescribeParameters"],
+                ["*"],
             )
         if any(r.startswith(f"arn:aws:s3:::{LOGS}") for r in resources):
             assert all(a.startswith(("s3:Get", "s3:List")) for a in actions), st

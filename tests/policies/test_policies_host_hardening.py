@@ -28,7 +28,7 @@ RULE = ["-d", "169.254.169.254/32", "-j", "DROP"]
 
 # A stand-in for iptables that keeps chains in a JSON file and implements the few commands
 # the script uses, with iptables' exit codes (1 for a missing chain or rule).
-FAKE_IPTABLES = r'''
+FAKE_IPTABLES = r"""
 import json, os, sys
 state_file = os.environ["FAKE_IPTABLES_STATE"]
 chains = json.load(open(state_file)) if os.path.exists(state_file) else {}
@@ -51,7 +51,7 @@ elif op == "-I":
 else:
     sys.exit(2)
 json.dump(chains, open(state_file, "w"))
-'''
+"""
 
 
 @pytest.fixture

@@ -31,8 +31,11 @@ def test_prefix_matching() -> None:
         # a wildcard never spans a colon: the region component is only "*"
         ("arn:aws:ssm:*::parameter/aws/*", "arn:aws:ssm:eu-west-1:1:parameter/aws/x", False),
         ("arn:aws:ssm:*:*:parameter/aws/*", "arn:aws:ssm:eu-west-1:1:parameter/aws/x", True),
-        ("arn:aws:iam::1:role/aws-reserved/*/AWSReservedSSO_X_*",
-         "arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_X_ab", True),
+        (
+            "arn:aws:iam::1:role/aws-reserved/*/AWSReservedSSO_X_*",
+            "arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_X_ab",
+            True,
+        ),
         ("not-an-arn", "arn:aws:kms:eu-west-1:1:key/k", False),
     ],
 )

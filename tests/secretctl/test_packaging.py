@@ -61,8 +61,18 @@ def test_audit_extra_is_optional_and_declared(tmp_path: Path) -> None:
     """The audit's local engine needs msgspec and isal: declared as the ``audit`` extra, never
     in the base install."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -73,7 +83,7 @@ def test_audit_extra_is_optional_and_declared(tmp_path: Path) -> None:
     audit = sorted(
         line.split(":", 1)[1].split(";")[0].split(">")[0].strip().lower()
         for line in metadata.splitlines()
-        if line.startswith("Requires-Dist:") and "extra == \"audit\"" in line
+        if line.startswith("Requires-Dist:") and 'extra == "audit"' in line
     )
     assert audit == ["isal", "msgspec"]
     assert "Provides-Extra: audit" in metadata

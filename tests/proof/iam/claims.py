@@ -112,6 +112,7 @@ def covered(namespaces: tuple[str, ...], name: str) -> bool:
         return True
     return any(name == f"/{ns}" or name.startswith(f"/{ns}/") for ns in namespaces)
 
+
 #: What `secretctl audit --source athena` calls in its workgroup (start, poll, page, stop on
 #: interrupt) and what the Athena console adds to look at the workgroup and its history.
 ATHENA_QUERY = (

@@ -121,9 +121,7 @@ def read_spec(stack_file: Path = MATRIX_STACK) -> StackSpec:
         key_admins=tuple(config.get(f"{NS}:keyAdmins", [])),
         deployer_role_arn=audit["deployerRoleArn"],
         audit_reader=(
-            WriterSpec("audit-reader", readers, (), reader_sets)
-            if readers or reader_sets
-            else None
+            WriterSpec("audit-reader", readers, (), reader_sets) if readers or reader_sets else None
         ),
         athena=bool(audit.get("athena", False)),
     )

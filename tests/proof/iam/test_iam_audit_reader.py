@@ -58,7 +58,7 @@ def _results_location(stack: Stack) -> tuple[str, str]:
     (workgroup,) = stack.run.of_type(WORKGROUP)
     location = workgroup.inputs["configuration"]["resultConfiguration"]["outputLocation"]
     assert location.startswith("s3://") and location.endswith("/")
-    bucket, _, prefix = location[len("s3://"):].partition("/")
+    bucket, _, prefix = location[len("s3://") :].partition("/")
     return bucket, prefix
 
 
@@ -74,9 +74,7 @@ def _call(
     full = stack.principal_context(reader.role_arn)
     full["aws:SecureTransport"] = "true"
     full.update(context or {})
-    return Request(
-        reader.role_arn, action, resource, stack.account, full, reader.policies, policy
-    )
+    return Request(reader.role_arn, action, resource, stack.account, full, reader.policies, policy)
 
 
 def _rows(
@@ -90,8 +88,11 @@ def _rows(
 ) -> list[Row]:
     verb = "may" if expect == "Allowed" else "cannot"
     return [
-        Row(f"the reader {verb} {action} {claim}", _call(stack, action, resource, policy, context),
-            expect)
+        Row(
+            f"the reader {verb} {action} {claim}",
+            _call(stack, action, resource, policy, context),
+            expect,
+        )
         for action in actions
     ]
 
@@ -115,8 +116,11 @@ def test_reader_queries_in_its_workgroup_only(stack: Stack, evaluator: IamEvalua
         rows += _rows(stack, f"in workgroup {other}", ATHENA_QUERY, f"{athena}/{other}", "Denied")
     rows += _rows(stack, "(change its workgroup)", ATHENA_WORKGROUP_CHANGE, workgroup, "Denied")
     rows += _rows(
-        stack, "in the workgroup of another region", ("athena:StartQueryExecution",),
-        workgroup.replace(f":{region}:", ":ap-southeast-2:"), "Denied",
+        stack,
+        "in the workgroup of another region",
+        ("athena:StartQueryExecution",),
+        workgroup.replace(f":{region}:", ":ap-southeast-2:"),
+        "Denied",
     )
     assert_rows_hold(evaluator, rows)
 
@@ -128,16 +132,26 @@ def test_reader_reads_the_table_and_changes_nothing_in_glue(
     database, _, table = stack.run.exports["auditAthenaTable"].partition(".")
     own_table = f"{glue}:table/{database}/{table}"
     rows = _rows(stack, "on the audit table", GLUE_READ, own_table, "Allowed")
-    rows += _rows(stack, "on the audit database", ("glue:GetDatabase",),
-                  f"{glue}:database/{database}", "Allowed")
+    rows += _rows(
+        stack,
+        "on the audit database",
+        ("glue:GetDatabase",),
+        f"{glue}:database/{database}",
+        "Allowed",
+    )
     rows += _rows(stack, "on the catalog", ("glue:GetTable",), f"{glue}:catalog", "Allowed")
     rows += _rows(stack, "on the audit table", GLUE_CHANGE, own_table, "Denied")
-    for other in (f"{glue}:table/{database}/other", f"{glue}:table/sales/{table}",
-                  f"{glue}:table/{database}_copy/{table}"):
-        rows += _rows(stack, f"on {other}", ("glue:GetTable", "glue:GetPartitions"), other,
-                      "Denied")
-    rows += _rows(stack, "on another database", ("glue:GetDatabase",), f"{glue}:database/sales",
-                  "Denied")
+    for other in (
+        f"{glue}:table/{database}/other",
+        f"{glue}:table/sales/{table}",
+        f"{glue}:table/{database}_copy/{table}",
+    ):
+        rows += _rows(
+            stack, f"on {other}", ("glue:GetTable", "glue:GetPartitions"), other, "Denied"
+        )
+    rows += _rows(
+        stack, "on another database", ("glue:GetDatabase",), f"{glue}:database/sales", "Denied"
+    )
     assert_rows_hold(evaluator, rows)
 
 
@@ -154,15 +168,37 @@ def test_reader_reads_the_logs_and_never_writes_or_erases_them(
     log = f"{bucket_arn}/{day}{acct}_CloudTrail_{region}_20260301T0005Z_a1b2c3d4e5f6a7b8.json.gz"
     rows: list[Row] = []
     for how, context in (("itself", {}), ("through Athena", VIA_ATHENA)):
-        rows += _rows(stack, f"a log file ({how})", ("s3:GetObject",), log, "Allowed", policy,
-                      context)
-        rows += _rows(stack, f"the trail's day folder ({how})", ("s3:ListBucket",), bucket_arn,
-                      "Allowed", policy, {**context, "s3:prefix": day})
-        rows += _rows(stack, f"the trail bucket's region ({how})", ("s3:GetBucketLocation",),
-                      bucket_arn, "Allowed", policy, context)
+        rows += _rows(
+            stack, f"a log file ({how})", ("s3:GetObject",), log, "Allowed", policy, context
+        )
+        rows += _rows(
+            stack,
+            f"the trail's day folder ({how})",
+            ("s3:ListBucket",),
+            bucket_arn,
+            "Allowed",
+            policy,
+            {**context, "s3:prefix": day},
+        )
+        rows += _rows(
+            stack,
+            f"the trail bucket's region ({how})",
+            ("s3:GetBucketLocation",),
+            bucket_arn,
+            "Allowed",
+            policy,
+            context,
+        )
         rows += _rows(stack, f"a log file ({how})", LOG_TAMPERING, log, "Denied", policy, context)
-    rows += _rows(stack, "a log file over plain HTTP", ("s3:GetObject",), log, "Denied", policy,
-                  {"aws:SecureTransport": "false"})
+    rows += _rows(
+        stack,
+        "a log file over plain HTTP",
+        ("s3:GetObject",),
+        log,
+        "Denied",
+        policy,
+        {"aws:SecureTransport": "false"},
+    )
     rows += _rows(stack, "the trail bucket", BUCKET_TAMPERING, bucket_arn, "Denied", policy)
     outside = {
         "an application audit log": f"{bucket_arn}/app-audit/host-1/2026-03-01.log",
@@ -172,8 +208,15 @@ def test_reader_reads_the_logs_and_never_writes_or_erases_them(
     for what, key in outside.items():
         rows += _rows(stack, what, ("s3:GetObject",), key, "Denied", policy)
     for prefix in ("", "app-audit/", f"AWSLogs/{acct}/CloudTrail-Digest/"):
-        rows += _rows(stack, f"the bucket with prefix {prefix!r}", ("s3:ListBucket",),
-                      bucket_arn, "Denied", policy, {"s3:prefix": prefix})
+        rows += _rows(
+            stack,
+            f"the bucket with prefix {prefix!r}",
+            ("s3:ListBucket",),
+            bucket_arn,
+            "Denied",
+            policy,
+            {"s3:prefix": prefix},
+        )
     assert_rows_hold(evaluator, rows)
 
 
@@ -184,18 +227,54 @@ def test_reader_reads_and_writes_its_own_results(stack: Stack, evaluator: IamEva
     result = f"{bucket_arn}/{prefix}0b6f3a9e-1c2d-4e5f-8a9b-0c1d2e3f4a5b.csv"
     rows: list[Row] = []
     for how, context in (("itself", {}), ("through Athena", VIA_ATHENA)):
-        rows += _rows(stack, f"a query result ({how})",
-                      ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                       "s3:ListMultipartUploadParts"), result, "Allowed", policy, context)
-        rows += _rows(stack, f"its results prefix ({how})", ("s3:ListBucket",), bucket_arn,
-                      "Allowed", policy, {**context, "s3:prefix": prefix})
-    rows += _rows(stack, "a query result over plain HTTP", ("s3:GetObject",), result, "Denied",
-                  policy, {"aws:SecureTransport": "false"})
-    rows += _rows(stack, "an object outside its results prefix", ("s3:GetObject", "s3:PutObject"),
-                  f"{bucket_arn}/elsewhere/x.csv", "Denied", policy)
-    rows += _rows(stack, "the results bucket's settings",
-                  ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteBucket"),
-                  bucket_arn, "Denied", policy)
+        rows += _rows(
+            stack,
+            f"a query result ({how})",
+            (
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ),
+            result,
+            "Allowed",
+            policy,
+            context,
+        )
+        rows += _rows(
+            stack,
+            f"its results prefix ({how})",
+            ("s3:ListBucket",),
+            bucket_arn,
+            "Allowed",
+            policy,
+            {**context, "s3:prefix": prefix},
+        )
+    rows += _rows(
+        stack,
+        "a query result over plain HTTP",
+        ("s3:GetObject",),
+        result,
+        "Denied",
+        policy,
+        {"aws:SecureTransport": "false"},
+    )
+    rows += _rows(
+        stack,
+        "an object outside its results prefix",
+        ("s3:GetObject", "s3:PutObject"),
+        f"{bucket_arn}/elsewhere/x.csv",
+        "Denied",
+        policy,
+    )
+    rows += _rows(
+        stack,
+        "the results bucket's settings",
+        ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteBucket"),
+        bucket_arn,
+        "Denied",
+        policy,
+    )
     assert_rows_hold(evaluator, rows)
 
 
@@ -205,11 +284,20 @@ def test_reader_reads_no_secret_and_cannot_decrypt(
 ) -> None:
     reader = _reader(stack)
     secret = f"/{label}/db_url"
-    names = Request(reader.role_arn, "ssm:DescribeParameters", "*", stack.account,
-                    stack.principal_context(reader.role_arn), reader.policies)
+    names = Request(
+        reader.role_arn,
+        "ssm:DescribeParameters",
+        "*",
+        stack.account,
+        stack.principal_context(reader.role_arn),
+        reader.policies,
+    )
     rows = [
-        Row("the reader may list parameter names (DescribeParameters returns no value)", names,
-            "Allowed"),
+        Row(
+            "the reader may list parameter names (DescribeParameters returns no value)",
+            names,
+            "Allowed",
+        ),
     ]
     rows += [
         Row(f"the reader cannot {action} {secret}", stack.ssm(reader, action, secret), "Denied")

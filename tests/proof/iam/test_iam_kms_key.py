@@ -145,9 +145,7 @@ def _administrators(stack: Stack) -> dict[str, str]:
     }
 
 
-def test_account_administrators_cannot_read_a_secret(
-    stack: Stack, evaluator: IamEvaluator
-) -> None:
+def test_account_administrators_cannot_read_a_secret(stack: Stack, evaluator: IamEvaluator) -> None:
     """An administrator whose own policy allows ``ssm:*`` and ``kms:*`` (or ``*``) on ``*``:
     IAM lets it call GetParameter, but a SecureString's value comes back only after Parameter
     Store decrypts it with the caller's identity, and the key policy denies that Decrypt to
@@ -239,8 +237,12 @@ def test_the_deployer_keeps_control_of_the_key(stack: Stack, evaluator: IamEvalu
     admin = [_allow_all("*")]
     least = [
         _allow_all(
-            "kms:CreateKey", "kms:PutKeyPolicy", "kms:DescribeKey", "kms:GetKeyPolicy",
-            "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion",
+            "kms:CreateKey",
+            "kms:PutKeyPolicy",
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:EnableKeyRotation",
+            "kms:ScheduleKeyDeletion",
         )
     ]
     without = [_allow_all("kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy")]

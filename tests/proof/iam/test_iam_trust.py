@@ -87,14 +87,24 @@ def _sso_rows(stack: Stack, target: Identity, writer: str, permission_set: str) 
     regional, global_ = f"{SSO_PATH}/eu-west-1/", f"{SSO_PATH}/"
     cases: list[tuple[str, str, str, str, Expectation]] = [
         ("its users (regional path)", acct, regional, permission_set, "Allowed"),
-        ("its users (identity source in us-east-1: no region)", acct, global_, permission_set,
-         "Allowed"),
+        (
+            "its users (identity source in us-east-1: no region)",
+            acct,
+            global_,
+            permission_set,
+            "Allowed",
+        ),
         ("a longer permission set name", acct, regional, f"{permission_set}_Admins", "Denied"),
         ("another permission set", acct, regional, "ReadOnly", "Denied"),
         ("a look-alike role outside aws-reserved", acct, "", permission_set, "Denied"),
         ("a look-alike role under another path", acct, "team/", permission_set, "Denied"),
-        ("the permission set in another account", OTHER_ACCOUNT, regional, permission_set,
-         "Denied"),
+        (
+            "the permission set in another account",
+            OTHER_ACCOUNT,
+            regional,
+            permission_set,
+            "Denied",
+        ),
     ]
     rows = []
     for why, account, path, name, expect in cases:
@@ -225,12 +235,18 @@ def _trusted_like_writers_rows(
             mfa = "false" if account in roots else "true"
             rows += [
                 _principal_row(
-                    stack, target, principal, f"{principal} may assume {role} (no MFA needed)",
+                    stack,
+                    target,
+                    principal,
+                    f"{principal} may assume {role} (no MFA needed)",
                     "Allowed",
                 ),
                 _principal_row(
-                    stack, target, other,
-                    f"{other} (not named; MFA {mfa}) cannot assume {role}", "Denied",
+                    stack,
+                    target,
+                    other,
+                    f"{other} (not named; MFA {mfa}) cannot assume {role}",
+                    "Denied",
                     {"aws:MultiFactorAuthPresent": mfa},
                 ),
             ]
@@ -297,7 +313,10 @@ def test_audit_reader_role_trusts_its_readers(stack: Stack, evaluator: IamEvalua
     rows = _trusted_like_writers_rows(stack, reader, "the audit reader", spec)
     rows += [
         _principal_row(
-            stack, reader, writer.role_arn, f"writer {name}'s role cannot assume the audit reader",
+            stack,
+            reader,
+            writer.role_arn,
+            f"writer {name}'s role cannot assume the audit reader",
             "Denied",
         )
         for name, writer in stack.writers.items()
