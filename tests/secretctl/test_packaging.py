@@ -11,24 +11,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_wheel_contents_and_dependencies(tmp_path: Path) -> None:
+def build_wheel(directory: Path) -> Path:
+    """The wheel ``pip install .`` would install, built into ``directory``."""
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["-w", str(directory), str(ROOT)],
         check=True,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("secretctl-*.whl")
+    (wheel,) = directory.glob("secretctl-*.whl")
+    return wheel
+
+
+def test_wheel_contents_and_dependencies(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
@@ -60,23 +56,7 @@ def test_runs_without_pulumi() -> None:
 def test_audit_extra_is_optional_and_declared(tmp_path: Path) -> None:
     """The audit's local engine needs msgspec and isal: declared as the ``audit`` extra, never
     in the base install."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("secretctl-*.whl")
+    wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(name).decode()
