@@ -21,3 +21,17 @@ Build = Callable[[Any], None]
 
 def doc(run: ProgramRun, name: str, field_name: str = "policy") -> dict[str, Any]:
     return json.loads(run.named(name).inputs[field_name])
+
+
+BLOCK_PUBLIC_ACCESS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
+
+
+def blocks_public_access(run: ProgramRun, name: str) -> bool:
+    """The public-access block ``name`` sets all four of S3's settings."""
+    settings = run.named(name).inputs
+    return all(settings[key] is True for key in BLOCK_PUBLIC_ACCESS)

@@ -17,7 +17,7 @@ from policies.athena import (
     table_parameters,
 )
 from policies.audit_reader import AthenaAccess, audit_reader_policy, audit_reader_trust_policy
-from tests.components.component_support import CTX, ROLE_PATH, doc
+from tests.components.component_support import CTX, ROLE_PATH, blocks_public_access, doc
 
 ROOT = f"arn:aws:iam::{CTX.account}:root"
 NAMES = athena_names("prod")
@@ -73,16 +73,7 @@ def test_athena_table_workgroup_and_reader(run: Callable[..., ProgramRun]) -> No
     assert result.named("audit-athena-results-encryption").inputs["rules"] == [
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
     ]
-    pab = result.named("audit-athena-results-public-access").inputs
-    assert all(
-        pab[k] is True
-        for k in (
-            "blockPublicAcls",
-            "blockPublicPolicy",
-            "ignorePublicAcls",
-            "restrictPublicBuckets",
-        )
-    )
+    assert blocks_public_access(result, "audit-athena-results-public-access")
     assert result.named("audit-athena-results-expiry").inputs["rules"] == [
         {
             "id": "expire-query-results",

@@ -17,7 +17,7 @@ from policies.audit import (
 )
 from policies.host_hardening import LAUNCH_TEMPLATE_DESCRIPTION, render_user_data
 from policies.iam import ec2_trust_policy, ecs_agent_policy
-from tests.components.component_support import CTX, ROLE_PATH, doc
+from tests.components.component_support import CTX, ROLE_PATH, blocks_public_access, doc
 
 EXTRA = "arn:aws:iam::123456789012:policy/extra"
 CLUSTER = "aws:ecs/cluster:Cluster"
@@ -107,16 +107,7 @@ def test_audit_trail(run: Callable[..., ProgramRun]) -> None:
     assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 400}}
     sse = result.named("audit-logs-encryption").inputs["rules"]
     assert sse == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-    pab = result.named("audit-logs-public-access").inputs
-    assert all(
-        pab[k] is True
-        for k in (
-            "blockPublicAcls",
-            "blockPublicPolicy",
-            "ignorePublicAcls",
-            "restrictPublicBuckets",
-        )
-    )
+    assert blocks_public_access(result, "audit-logs-public-access")
     trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/secrets-platform-prod"
     assert doc(result, "audit-logs-policy") == audit_bucket_policy(name, CTX, trail_arn, DEPLOYER)
     trail = result.named("audit-trail")
