@@ -57,11 +57,17 @@ class StoreConfig:
     required_tags: tuple[str, ...] = ()
 
 
+def aws_reserved(key: str) -> bool:
+    """Whether a tag key is AWS's own (``aws:...``, any case): users cannot add, change or
+    delete it."""
+    return key.lower().startswith("aws:")
+
+
 def check_tag_key(key: str, source: str) -> str:
     """A tag key as chamber accepts it; UsageError naming ``source`` otherwise."""
     if not _TAG_KEY.fullmatch(key):
         raise UsageError(f"invalid tag key {key!r} ({source}): use 1 to 128 of {_ALLOWED}")
-    if key.lower().startswith("aws:"):
+    if aws_reserved(key):
         raise UsageError(
             f"invalid tag key {key!r} ({source}): AWS reserves keys beginning with 'aws:'"
         )
