@@ -305,6 +305,9 @@ def test_copy_named_keys_and_missing_key(via: Run, proxy: CountingProxy, ssm: An
         (["diff", "api", "web", "--from-role", "arn:aws:iam::1:role/x"], "--from-role must be"),
         (["copy", "api", "web", "--to-region", "Mars"], "invalid region 'Mars'"),
         (["copy", "api", "web", "--mfa-serial", "arn:aws:iam::1:mfa/me"], "--mfa-serial is for"),
+        # STS's SerialNumber: 9 to 256 of [\w+=/:,.@-] (AWS refuses others; moto does not)
+        (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "my phone"], "--mfa-serial"),
+        (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "GAHT1234"], "--mfa-serial"),
         (["copy", "_chamber", "web"], "reserved"),
         (["copy", "api", "web", "--tags", "owner"], "invalid tag 'owner' (--tags): write each"),
     ],
