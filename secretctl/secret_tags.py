@@ -12,7 +12,7 @@ from secretctl.errors import NotFoundError, SecretctlError
 from secretctl.naming import lookup_names
 from secretctl.secrets import first_found
 from secretctl.store.base import Store
-from secretctl.tags import STORE_CONFIG_NAME, read_store_config
+from secretctl.tags import STORE_CONFIG_NAME, aws_reserved, read_store_config
 
 
 def read_tags(
@@ -33,14 +33,16 @@ def write_tags(
     preserve_case: bool = False,
 ) -> str:
     """Add or update ``tags`` on the secret; return its name. One AddTagsToResource.
-    ``delete_others`` also removes the tags not in ``tags``: ListTagsForResource first, then
+    ``delete_others`` also removes the tags not in ``tags`` but AWS's own (``aws:...``, which
+    AWS refuses to delete: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html,
+    e.g. CloudFormation's on the parameters it creates): ListTagsForResource first, then
     (when a tag goes) a read of the store config, so that a required tag the secret has is
     never dropped, and RemoveTagsFromResource after the tags are written."""
     names = lookup_names(service, key, preserve_case)
     if not delete_others:
         return first_found(names, lambda n: n if store.add_tags(n, tags) else None)[0]  # type: ignore[no-any-return]
     name, current = first_found(names, store.read_tags)
-    dropped = sorted(set(current) - set(tags))
+    dropped = sorted(t for t in set(current) - set(tags) if not aws_reserved(t))
     if dropped:
         required = read_store_config(store).required_tags
         kept = [tag for tag in required if tag in dropped]

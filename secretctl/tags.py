@@ -16,7 +16,9 @@ chamber's rules (v3.1.4, ``cmd/root.go`` and ``store/ssmstore.go``): a tag key m
 ``[A-Za-z0-9 +\\-=._:/@]{1,128}`` and a value ``[A-Za-z0-9 +\\-=._:/@]{1,256}``; a store
 config that is missing means no required tags, one that does not parse refuses the commands
 that need it. AWS reserves keys beginning with ``aws:`` (any case), which secretctl refuses
-before AWS does (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
+before AWS does (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html), and so
+more than MAX_TAGS tags ("Most resources can have a maximum of 50 tags", SSM's
+AddTagsToResource reference; moto takes more).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ STORE_CONFIG_NAME = "/_chamber/store-config"  # chamber's store configuration (J
 STORE_CONFIG_VERSION = "1"  # the only version chamber v3 writes and reads
 _TAG_KEY = re.compile(r"[A-Za-z0-9 +\-=._:/@]{1,128}", re.ASCII)
 _TAG_VALUE = re.compile(r"[A-Za-z0-9 +\-=._:/@]{1,256}", re.ASCII)
+MAX_TAGS = 50  # on one parameter (AWS)
 _ALLOWED = "letters, digits, spaces and + - = . _ : / @"
 
 
@@ -54,11 +57,17 @@ class StoreConfig:
     required_tags: tuple[str, ...] = ()
 
 
+def aws_reserved(key: str) -> bool:
+    """Whether a tag key is AWS's own (``aws:...``, any case): users cannot add, change or
+    delete it."""
+    return key.lower().startswith("aws:")
+
+
 def check_tag_key(key: str, source: str) -> str:
     """A tag key as chamber accepts it; UsageError naming ``source`` otherwise."""
     if not _TAG_KEY.fullmatch(key):
         raise UsageError(f"invalid tag key {key!r} ({source}): use 1 to 128 of {_ALLOWED}")
-    if key.lower().startswith("aws:"):
+    if aws_reserved(key):
         raise UsageError(
             f"invalid tag key {key!r} ({source}): AWS reserves keys beginning with 'aws:'"
         )
@@ -80,12 +89,18 @@ def parse_tag(text: str, source: str) -> tuple[str, str]:
 
 def parse_tags(specs: Iterable[str], source: str = "--tags") -> dict[str, str]:
     """``--tags k=v,k2=v2``, given any number of times (as chamber's ``-t/--tags``): every
-    pair, a later one winning for the same key."""
-    tags: dict[str, str] = {}
-    for spec in specs:
-        for pair in spec.split(","):
-            key, value = parse_tag(pair, source)
-            tags[key] = value
+    pair, a later one winning for the same key; at most MAX_TAGS keys."""
+    return tag_set((parse_tag(pair, source) for spec in specs for pair in spec.split(",")), source)
+
+
+def tag_set(pairs: Iterable[tuple[str, str]], source: str) -> dict[str, str]:
+    """The tags ``pairs`` give (a later one winning for the same key); UsageError naming
+    ``source`` when they are more than AWS allows on a secret."""
+    tags = dict(pairs)
+    if len(tags) > MAX_TAGS:
+        raise UsageError(
+            f"{len(tags)} tags ({source}): AWS allows at most {MAX_TAGS} on a secret; give fewer"
+        )
     return tags
 
 

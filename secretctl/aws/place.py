@@ -13,6 +13,9 @@ from secretctl.errors import UsageError
 
 # an IAM role ARN, in any partition: arn:aws:iam::123456789012:role/path/name
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$", re.ASCII)
+# sts:AssumeRole's SerialNumber (a hardware device's serial such as GAHT12345678, or a virtual
+# device's ARN): https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$", re.ASCII)
 
 
 class Role(NamedTuple):
@@ -41,6 +44,17 @@ def check_role_arn(arn: str, option: str) -> str:
             f"{option} must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME), not {arn!r}"
         )
     return arn
+
+
+def check_mfa_serial(serial: str) -> str:
+    """An MFA device as ``--mfa-serial`` gives it, or a usage error."""
+    if not MFA_SERIAL.fullmatch(serial):
+        raise UsageError(
+            f"--mfa-serial must be an MFA device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a "
+            f"hardware device's serial number (9 to 256 letters, digits and +=/:,.@_-), not "
+            f"{serial!r}"
+        )
+    return serial
 
 
 class Place(NamedTuple):

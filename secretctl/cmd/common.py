@@ -123,7 +123,7 @@ def side_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[Side, Side]:
     """The two sides the options name, checked before any request."""
-    from secretctl.aws.place import Role, check_role_arn
+    from secretctl.aws.place import Role, check_mfa_serial, check_role_arn
     from secretctl.sides import Side, check_region
 
     serial = options.pop("mfa_serial")
@@ -139,6 +139,8 @@ def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[
         )
     if serial and not any(s.role for s in built):
         raise UsageError("--mfa-serial is for the role of --from-role or --to-role; name one")
+    if serial:
+        check_mfa_serial(serial)
     return built[0], built[1]
 
 

@@ -47,9 +47,9 @@ def copy_cmd(
 ) -> None:
     """Write DST's keys from SRC (every key, or the KEYs named): new and changed keys only;
     unchanged keys get no new version. New keys get --tags (tags are not copied); when DST's
-    store config requires tags, every new key is checked before any is written. Prints how
-    many were added, changed, unchanged and deleted. Either side can be in another account or
-    region (--from-*/--to-* options)."""
+    store config requires tags, every new key is checked before any is written (and by
+    --dry-run). Prints how many were added, changed, unchanged and deleted. Either side can be
+    in another account or region (--from-*/--to-* options)."""
     from secretctl import across
     from secretctl.naming import writable_service
     from secretctl.progress import for_keys
@@ -75,6 +75,7 @@ def copy_cmd(
     plan = across.plan(
         pair, keys, no_overwrite=no_overwrite, prune=prune, preserve_case=preserve_case
     )
+    across.check_required_tags(dst_store, pair, plan, new_tags)  # --dry-run too
     if dry_run:
         for line in plan.lines():
             click.echo(line)
@@ -84,7 +85,6 @@ def copy_cmd(
             + (f", {len(plan.kept)} kept (--no-overwrite)" if plan.kept else "")
         )
         return
-    across.check_required_tags(dst_store, pair, plan, new_tags)
     if plan.delete and not yes:
         warn(f"--prune deletes from DST {pair.destination}: {', '.join(plan.delete)}")
         confirm(f"Delete these {len(plan.delete)} keys of DST {pair.destination}?")

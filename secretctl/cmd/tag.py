@@ -61,10 +61,10 @@ def tag_write_cmd(
     """Add or update tags on secret KEY of SERVICE; print the tags written."""
     from secretctl.naming import lookup_names
     from secretctl.secret_tags import write_tags
-    from secretctl.tags import parse_tag
+    from secretctl.tags import parse_tag, tag_set
 
     lookup_names(service, key, preserve_case)  # names first, then tags: chamber's order
-    parsed = dict(parse_tag(tag, "tag write") for tag in tags)
+    parsed = tag_set((parse_tag(tag, "tag write") for tag in tags), "tag write")
     write_tags(
         get_store(ctx),
         service,

@@ -305,6 +305,9 @@ def test_copy_named_keys_and_missing_key(via: Run, proxy: CountingProxy, ssm: An
         (["diff", "api", "web", "--from-role", "arn:aws:iam::1:role/x"], "--from-role must be"),
         (["copy", "api", "web", "--to-region", "Mars"], "invalid region 'Mars'"),
         (["copy", "api", "web", "--mfa-serial", "arn:aws:iam::1:mfa/me"], "--mfa-serial is for"),
+        # STS's SerialNumber: 9 to 256 of [\w+=/:,.@-] (AWS refuses others; moto does not)
+        (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "my phone"], "--mfa-serial"),
+        (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "GAHT1234"], "--mfa-serial"),
         (["copy", "_chamber", "web"], "reserved"),
         (["copy", "api", "web", "--tags", "owner"], "invalid tag 'owner' (--tags): write each"),
     ],
@@ -489,6 +492,33 @@ def test_copy_tags_new_keys_and_honours_dst_required_tags(
     assert "GetParameter" not in proxy.counts
     home = via("copy", "api", "web", "--tags", "owner=pay")  # our account requires nothing
     assert home.returncode == 0, home.stderr
+
+
+@pytest.mark.usefixtures("both_backends")
+def test_dry_run_refuses_what_the_copy_would_refuse(
+    via: Run, proxy: CountingProxy, ssm: Any
+) -> None:
+    """DST's required tags are checked by --dry-run too (one read of the store config, as
+    the copy): a plan that passes is one the copy carries out."""
+    seed(ssm, "api", SOURCE)
+    seed(ssm, "web", {"token": "old"})
+    ssm.put_parameter(
+        Name=STORE_CONFIG,
+        Value=json.dumps({"version": "1", "requiredTags": ["owner"]}),
+        Type="SecureString",
+        Description="1",
+    )
+    refused = via("copy", "api", "web", "--dry-run")
+    one_error_line(refused, 1, "required tags owner missing for new secrets")
+    assert refused.stdout == ""
+    assert proxy.counts == {"GetParametersByPath": 2, "GetParameter": 1}
+    planned = via("copy", "api", "web", "--dry-run", "--tags", "owner=pay")
+    assert planned.stdout.endswith("dry run: would add 2, change 1, delete 0; 0 unchanged\n")
+    assert not set(proxy.counts) & SSM_WRITES
+    via("copy", "api", "web", "--tags", "owner=pay")
+    proxy.reset_counts()
+    assert via("copy", "api", "web", "--dry-run").returncode == 0  # nothing new: no read
+    assert proxy.counts == {"GetParametersByPath": 2}
 
 
 STORE_CONFIG = "/_chamber/store-config"

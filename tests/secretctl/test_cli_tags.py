@@ -77,6 +77,35 @@ def test_tag_write_delete_other_tags(run: Run, ssm: Any) -> None:
     assert tags_of(ssm, "/api/k") == {"b": "20", "d": "4"}
 
 
+def test_tag_write_of_more_than_50_tags_is_refused(run: Run, ssm: Any) -> None:
+    """AWS allows 50 tags on a parameter (moto more): refused before any request."""
+    run("write", "api", "k", "v")
+    many = [f"t{i}=v" for i in range(51)]
+    message = one_line_error(run("tag", "write", "api", "k", *many), 2)
+    assert message == (
+        "secretctl: error: 51 tags (tag write): AWS allows at most 50 on a secret; give fewer"
+    )
+    assert tags_of(ssm, "/api/k") == {}
+    assert run("tag", "write", "api", "k", *many[:50]).returncode == 0
+
+
+def test_delete_other_tags_leaves_awss_own_tags(run: Run, ssm: Any) -> None:
+    """Tags beginning with aws: (CloudFormation's on the parameters it creates) cannot be
+    deleted: AWS refuses it (moto does not), which would fail the command after the tags were
+    written. --delete-other-tags deletes the user's other tags only."""
+    stack = {"Key": "aws:cloudformation:stack-name", "Value": "secrets"}
+    ssm.put_parameter(
+        Name="/api/k",
+        Value="v",
+        Type="SecureString",
+        Description="1",
+        Tags=[stack, {"Key": "a", "Value": "1"}],
+    )
+    result = run("tag", "write", "--delete-other-tags", "api", "k", "b=2")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(ssm, "/api/k") == {"aws:cloudformation:stack-name": "secrets", "b": "2"}
+
+
 def test_tag_read_of_a_secret_without_tags(run: Run) -> None:
     run("write", "api", "k", "v")
     assert run("tag", "read", "api", "k").stdout == "Key  Value\n"

@@ -68,6 +68,16 @@ def test_bad_tags_are_one_line_usage_errors(spec: str, message: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+def test_at_most_50_tags() -> None:
+    """AWS: "Most resources can have a maximum of 50 tags" (SSM AddTagsToResource); moto
+    takes more, AWS refuses them, so secretctl refuses before any request."""
+    fifty = ",".join(f"t{i}=v" for i in range(50))
+    assert len(parse_tags([fifty, "t0=again"])) == 50  # the same key twice is one tag
+    with pytest.raises(UsageError) as caught:
+        parse_tags([fifty, "one=more"])
+    assert str(caught.value) == ("51 tags (--tags): AWS allows at most 50 on a secret; give fewer")
+
+
 # --- the store configuration ---------------------------------------------------------------
 
 
