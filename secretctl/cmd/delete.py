@@ -66,7 +66,8 @@ def _delete_all(
         warn(f"nothing to delete: service {service!r} has no secrets (looked under /{found}/)")
         return
     if not yes and on_terminal():
-        warn(f"{len(keys)} secrets of {found}: {', '.join(keys)}")
+        noun = "secret" if len(keys) == 1 else "secrets"
+        warn(f"{len(keys)} {noun} of {found}: {', '.join(keys)}")
         confirm_by_typing(found, f"Type the service name ({found}) to delete them all")
     with for_keys("delete --all", total=len(keys), quiet=quiet) as progress:
         deleted = delete_keys(store, found, keys, command="delete --all", on_deleted=progress.add)

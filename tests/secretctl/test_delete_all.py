@@ -79,6 +79,16 @@ def test_on_a_terminal_type_the_service_name(aws_env: dict[str, str], ssm: Any) 
     assert left(ssm) == []
 
 
+def test_one_secret_is_named_in_the_singular(aws_env: dict[str, str], ssm: Any) -> None:
+    from tests.secretctl.test_cli_terminal import run_on_pty
+
+    seed(ssm, "solo", ["k00"])
+    prompt = "Type the service name (solo) to delete them all: "
+    refused = run_on_pty(["delete", "solo", "--all"], aws_env, answers={prompt: "no\n"})
+    assert refused.returncode == 1
+    assert "1 secret of solo: k00" in refused.terminal
+
+
 def test_finds_the_service_as_written(via: Run, ssm: Any) -> None:
     seed(ssm, "MixedSvc", ["k00", "k01"])
     result = via("delete", "MixedSvc", "--all", "--yes")
