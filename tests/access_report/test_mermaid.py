@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from access_report import mermaid
-from access_report.model import READ, WRITE, access_model
+from access_report.model import AUDIT_READER, READ, WRITE, access_model
 from access_report.sources import load_source
 from tests.access_report.conftest import Parse, run_access_report
 
@@ -52,7 +52,7 @@ def test_one_stack_draws_every_read_write_and_writer_assumption() -> None:
     for grant in model.grants:
         if grant.can in (READ, WRITE):
             can.setdefault((grant.who, grant.what), set()).add(grant.can)
-        elif grant.what.startswith("writer:"):
+        elif grant.what.startswith("writer:") or grant.what == AUDIT_READER:
             expected.add((grant.who, "assume", grant.what))
     for (who, what), cans in can.items():
         expected.add((who, "read, write" if cans == {READ, WRITE} else next(iter(cans)), what))
