@@ -216,6 +216,29 @@ def test_git_ref_is_the_same_file_as_of_a_revision(stack_file: StackFile, tmp_pa
     assert done.stderr.count("\n") == 1 and "git:no-such-branch: not a git revision" in done.stderr
 
 
+def test_a_git_path_that_exists_nowhere_is_an_error(stack_file: StackFile, tmp_path: Path) -> None:
+    """git:REF:PATH is relative to the current directory: from a subdirectory, a path meant
+    from the repository's root names no file at REF and none on disk. That is a mistake to
+    name, not a new stack whose every grant is added; the root-relative path and `git:REF`
+    next to the file both work from there."""
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    path = stack_file(BASE, directory=repo)
+    subprocess.run([*git, "add", path.name], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    here = repo / "docs"
+    done = _cli("--diff", "git:main:Pulumi.dev.yaml", "../Pulumi.dev.yaml", cwd=here)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "git:main:Pulumi.dev.yaml" in done.stderr and "current directory" in done.stderr
+    for old in ("git:main:../Pulumi.dev.yaml", "git:main"):
+        done = _cli("--diff", old, "../Pulumi.dev.yaml", cwd=here)
+        assert done.returncode == 0, done.stderr
+        assert NO_CHANGE in done.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
