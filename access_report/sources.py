@@ -1,8 +1,10 @@
 """Where a stack config comes from: a ``Pulumi.<stack>.yaml`` file, or the same file as of a
 git revision (``git:REF`` or ``git:REF:PATH``), validated into a ``PlatformConfig``.
 
-A file that did not exist at the revision is a stack that did not exist then: its config is
-``None`` (no access at all), so a diff shows everything the new stack grants.
+A file that did not exist at the revision, but does in the working tree, is a stack that did
+not exist then: its config is ``None`` (no access at all), so a diff shows everything the new
+stack grants. A file that exists in neither is a mistake in the path (paths are relative to
+the current directory, as for ``git show REF:./PATH``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
         label = f"{path.name} at {ref}"
         text = _git_text(ref, path)
         if text is None:
+            if not path.is_file():
+                raise SourceError(
+                    f"{spec}: {path} exists neither at {ref} nor here (a path is relative to "
+                    f"the current directory, {Path.cwd()})"
+                )
             return StackSource(label=label, stack=stack, config=None)
     else:
         path = Path(spec)
