@@ -186,6 +186,39 @@ def test_key_hosts_and_audit(stack_file: StackFile, tmp_path: Path) -> None:
     assert "- cluster `dev` -> `dev2`" in markdown
 
 
+def test_hosts_added_or_removed_read_as_none(stack_file: StackFile, tmp_path: Path) -> None:
+    """A stack that gains or loses ECS hosts: the Markdown says (none), never Python's None."""
+    without_hosts = {k: v for k, v in BASE.items() if k != "ecsHosts"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    old = load_source(str(stack_file(without_hosts, directory=tmp_path / "a")))
+    new = load_source(str(stack_file(BASE, directory=tmp_path / "b")))
+    added, removed = (
+        render_markdown(diff_configs(old, new)),
+        render_markdown(diff_configs(new, old)),
+    )
+    assert "- cluster (none) -> `dev`" in added
+    assert "- cluster `dev` -> (none)" in removed
+    assert "None" not in added + removed
+
+
+def test_two_files_of_one_name_are_told_apart(stack_file: StackFile, tmp_path: Path) -> None:
+    """`--diff Pulumi.prod.yaml /tmp/Pulumi.prod.yaml` (the docs' example): the heading names
+    each file as given, not twice the same name."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    stack_file(BASE, directory=tmp_path / "old")
+    stack_file(_changed(keyAdmins=[]), directory=tmp_path / "new")
+    done = _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    heading = done.stdout.splitlines()[0]
+    assert heading == "## Access changes: old/Pulumi.dev.yaml -> new/Pulumi.dev.yaml"
+    as_json = json.loads(
+        _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", "--json", cwd=tmp_path).stdout
+    )
+    assert (as_json["old"], as_json["new"]) == ("old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml")
+
+
 def test_git_ref_is_the_same_file_as_of_a_revision(stack_file: StackFile, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
