@@ -222,6 +222,11 @@ def _codes(values: Iterable[str]) -> str:
     return ", ".join(_code(v) for v in values)
 
 
+def _cluster(name: str | None) -> str:
+    """A cluster name as code, or (none) for a stack without ECS hosts."""
+    return "(none)" if name is None else _code(name)
+
+
 def _delta_bullets(delta: Mapping[str, list[str]], added: str, removed: str) -> list[str]:
     lines = [f"- {added} {_code(v)}" for v in delta["added"]]
     return lines + [f"- {removed} {_code(v)}" for v in delta["removed"]]
@@ -321,7 +326,7 @@ def render_markdown(diff: AccessDiff) -> str:
         ),
         (
             "ECS hosts",
-            [f"- cluster {_code(str(diff.hosts['old']))} -> {_code(str(diff.hosts['new']))}"]
+            [f"- cluster {_cluster(diff.hosts['old'])} -> {_cluster(diff.hosts['new'])}"]
             if diff.hosts
             else [],
         ),

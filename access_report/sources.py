@@ -28,7 +28,8 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True)
 class StackSource:
-    #: How the source is named in output: ``Pulumi.dev.yaml`` or ``Pulumi.dev.yaml at main``.
+    #: How the source is named in output: the path as given (``Pulumi.dev.yaml``,
+    #: ``/tmp/Pulumi.dev.yaml``) or ``Pulumi.dev.yaml at main``.
     label: str
     stack: str
     #: None: the file did not exist at that git revision.
@@ -81,7 +82,7 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
             )
         path = Path(path_text)
         stack = stack_name_of(path)
-        label = f"{path.name} at {ref}"
+        label = f"{path_text} at {ref}"
         text = _git_text(ref, path)
         if text is None:
             if not path.is_file():
@@ -93,7 +94,7 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
     else:
         path = Path(spec)
         stack = stack_name_of(path)
-        label = path.name
+        label = spec
         try:
             text = path.read_text()
         except OSError as error:
