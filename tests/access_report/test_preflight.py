@@ -197,6 +197,20 @@ def test_each_problem_fails_with_its_fix(aws: None, stack_file: StackFile) -> No
     assert len(lines) == len(result.checks) + 2  # one line per check, a head and a tail
 
 
+def test_a_taken_alias_never_suggests_itself(aws: None, stack_file: StackFile) -> None:
+    """prod's example alias is prod/parameter_store_key: when another key holds it, the fix
+    must name an alias other than the one that is taken."""
+    kms = _client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/dev/parameter_store_key", TargetKeyId=key)
+    config = dict(CONFIG, kmsKeyAlias="dev/parameter_store_key")
+    result = preflight(stack_file(config), clients=lambda s, r: _client(s, r or REGION))
+    check = {c.name: c for c in result.checks}["KMS alias alias/dev/parameter_store_key"]
+    assert check.status == FAIL
+    assert "kmsKeyAlias" in check.fix
+    assert "dev/parameter_store_key " not in check.fix + " ", check.fix
+
+
 def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -> None:
     """A second pre-flight before an update: the cluster, alias and trail are this stack's."""
     _ready_account()
