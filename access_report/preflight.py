@@ -325,7 +325,8 @@ def check_alias(config: PlatformConfig, ctx: AwsContext, clients: Clients) -> Ch
     name = f"KMS alias {alias}"
     kms = clients("kms", ctx.region)
     try:
-        target = _aliases(kms).get(alias)
+        aliases = _aliases(kms)
+        target = aliases.get(alias)
         if target is None:
             return Check(name, PASS, f"free in {ctx.region}")
         policy = json.loads(kms.get_key_policy(KeyId=target, PolicyName="default")["Policy"])
@@ -341,9 +342,16 @@ def check_alias(config: PlatformConfig, ctx: AwsContext, clients: Clients) -> Ch
         FAIL,
         f"taken: it names key {target}, which is not this stack's (aliases are unique per "
         "account and region)",
-        f"choose a free kmsKeyAlias, e.g. {config.stack}/parameter_store_key (and writers set "
-        "SECRETCTL_KMS_KEY)",
+        f"choose a free kmsKeyAlias, e.g. {_free_alias(config.stack, aliases)} (and writers "
+        "set SECRETCTL_KMS_KEY)",
     )
+
+
+def _free_alias(stack: str, taken: dict[str, str]) -> str:
+    """An alias name for the stack that no key of the account and region holds yet."""
+    candidates = [f"{stack}/parameter_store_key", f"secrets-platform/{stack}"]
+    candidates += [f"secrets-platform/{stack}-{n}" for n in range(2, 2 + len(taken))]
+    return next(c for c in candidates if f"alias/{c}" not in taken)
 
 
 def check_bucket(logical: str, bucket: str | None, region: str, clients: Clients) -> Check:
