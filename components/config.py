@@ -617,7 +617,9 @@ def decode_config(raw: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[st
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as exc:
-                raise _fail(key, f"is not valid JSON/YAML structure: {exc}") from None
+                if value.lstrip().startswith(("[", "{")):
+                    raise _fail(key, f"is not valid JSON/YAML structure: {exc}") from None
+                # A plain value (`services: api`): the key's own check says what belongs.
         values[key] = value
     return values
 
