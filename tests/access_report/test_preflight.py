@@ -211,6 +211,22 @@ def test_a_taken_alias_never_suggests_itself(aws: None, stack_file: StackFile) -
     assert "dev/parameter_store_key " not in check.fix + " ", check.fix
 
 
+@pytest.mark.parametrize("accounts", [ACCOUNT, ["12345678901"], [f"{ACCOUNT}x"]])
+def test_a_malformed_allowed_account_list_is_an_error(
+    aws: None, stack_file: StackFile, accounts: Any
+) -> None:
+    """aws:allowedAccountIds is what keeps `pulumi up` out of the wrong account: a bare string
+    or an id that is not 12 digits (a YAML octal like 001111111111 loses its zeros) is one
+    line naming the key, never read as "not set" (a WARN) or judged for another account."""
+    path = stack_file(dict(CONFIG, **{"aws:allowedAccountIds": accounts}))
+    with pytest.raises(ValueError, match=r"aws:allowedAccountIds: .*12-digit") as error:
+        preflight(path, clients=lambda s, r: _client(s, r or REGION))
+    assert "\n" not in str(error.value)
+    done = run_access_report([str(path)])
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "aws:allowedAccountIds" in done.stderr
+
+
 def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -> None:
     """A second pre-flight before an update: the cluster, alias and trail are this stack's."""
     _ready_account()
