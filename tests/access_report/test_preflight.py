@@ -271,6 +271,17 @@ def test_reader_permission_sets_are_checked_like_writers(aws: None, stack_file: 
     assert statuses(result.checks)["SSO permission set SecurityAudit"] == PASS
 
 
+def test_a_missing_audit_reader_says_where_it_is_named(aws: None, stack_file: StackFile) -> None:
+    """audit.readers must exist like writers' principals: the fix names audit.readers[i]."""
+    _ready_account()
+    reader = f"arn:aws:iam::{ACCOUNT}:role/auditors"
+    audit = dict(CONFIG["audit"], readers=[reader])
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    check = {c.name: c for c in result.checks}[f"principal {reader}"]
+    assert check.status == FAIL
+    assert check.fix == "create the role first, or remove it from audit.readers[0]"
+
+
 class _Summary:
     """An IAM client whose account summary reports ``roles`` of ``quota`` roles."""
 
