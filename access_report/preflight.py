@@ -144,6 +144,7 @@ def _where(config: PlatformConfig, arn: str) -> str:
         for i, w in enumerate(config.writers)
         if arn in w.principals
     ]
+    places += [f"audit.readers[{i}]" for i, r in enumerate(config.audit.readers) if r == arn]
     return " and ".join(places) or "the config"
 
 
