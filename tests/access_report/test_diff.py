@@ -293,6 +293,22 @@ def test_an_invalid_config_names_the_key(stack_file: StackFile) -> None:
     assert "secrets-platform:services[0].secretLabel: secret label '/api'" in done.stderr
 
 
+def test_an_invalid_side_is_named(stack_file: StackFile, tmp_path: Path) -> None:
+    """Either side may break a rule (an old revision written before a rule existed): the one
+    line says which config it is, then the key."""
+    bad = _changed(services=[{"name": "api", "secretLabel": "/api"}])
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    stack_file(bad, directory=tmp_path / "old")
+    stack_file(BASE, directory=tmp_path / "new")
+    done = _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        "access_report: old/Pulumi.dev.yaml: secrets-platform:services[0].secretLabel: "
+    ), done.stderr
+
+
 def test_example_stacks_diff_to_a_full_picture() -> None:
     """dev -> prod: the two examples differ in every section (a smoke test of the renderer
     on real configs)."""
