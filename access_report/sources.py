@@ -103,4 +103,8 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
         raw = stack_config_from_yaml(text, label)
     except yaml.YAMLError as error:
         raise SourceError(f"{label}: not valid YAML ({error})") from None
-    return StackSource(label=label, stack=stack, config=validated(raw, stack))
+    try:
+        config = validated(raw, stack)
+    except ValueError as error:  # a broken rule: say which config (a diff reads two)
+        raise SourceError(f"{label}: {error}") from None
+    return StackSource(label=label, stack=stack, config=config)
