@@ -338,6 +338,22 @@ def test_an_existing_cluster_must_exist(
     assert statuses(result.checks)["ECS cluster shared"] == expected
 
 
+def test_existing_cluster_on_a_cluster_this_stack_created_warns(
+    aws: None, stack_file: StackFile
+) -> None:
+    """existingCluster: true for the cluster this stack created (its tag says so): Pulumi
+    deletes the cluster it no longer declares, unless its resource left the state first."""
+    _ready_account()
+    _client("ecs").create_cluster(
+        clusterName="dev", tags=[{"key": "secrets-platform:stack", "value": "dev"}]
+    )
+    hosts = dict(CONFIG["ecsHosts"], existingCluster=True)
+    result = preflight(stack_file(dict(CONFIG, ecsHosts=hosts)), clients=_as_deployer())
+    check = {c.name: c for c in result.checks}["ECS cluster dev"]
+    assert check.status == WARN, check
+    assert "pulumi state delete" in check.fix
+
+
 def test_trails_quota_counts_multi_region_trails_everywhere(
     aws: None, stack_file: StackFile
 ) -> None:
