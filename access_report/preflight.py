@@ -287,7 +287,19 @@ def check_cluster(config: PlatformConfig, region: str, clients: Clients) -> Chec
     except Exception as error:  # noqa: BLE001 - botocore's ClientError
         return _denied(name, "ecs:DescribeClusters", error)
     active = [c for c in found if c.get("status") == "ACTIVE"]
+    tags = {t["key"]: t["value"] for t in active[0].get("tags", [])} if active else {}
+    ours = tags.get(CLUSTER_STACK_TAG) == config.stack
     if hosts.existing_cluster:
+        if active and ours:
+            return Check(
+                name,
+                WARN,
+                "exists, created by this stack: with existingCluster: true, `pulumi up` deletes "
+                "it if it is still in the stack's state",
+                "keep it: `pulumi state delete` its resource first (the aws:ecs/cluster:Cluster "
+                "ecs-hosts-cluster; `pulumi stack --show-urns` gives its URN), or drop "
+                "existingCluster",
+            )
         if active:
             return Check(name, PASS, "exists (existingCluster: true, managed elsewhere)")
         return Check(
@@ -298,8 +310,7 @@ def check_cluster(config: PlatformConfig, region: str, clients: Clients) -> Chec
         )
     if not active:
         return Check(name, PASS, "does not exist yet: the stack creates it")
-    tags = {t["key"]: t["value"] for t in active[0].get("tags", [])}
-    if tags.get(CLUSTER_STACK_TAG) == config.stack:
+    if ours:
         return Check(name, PASS, "exists, created by this stack")
     return Check(
         name,
