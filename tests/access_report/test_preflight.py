@@ -490,3 +490,19 @@ def test_cli_without_credentials_is_one_line(stack_file: StackFile) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "pre-flight cannot reach AWS" in done.stderr and "aws-vault exec" in done.stderr
+
+
+def test_a_bad_config_is_named_before_any_aws_call(stack_file: StackFile) -> None:
+    """The config is checked offline first: a broken rule is the one line, whether or not
+    credentials are at hand (without any here, the pre-flight never reaches AWS)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    bad = dict(CONFIG, services=[{"name": "api", "secretLabel": "/api"}])
+    done = _cli(["--preflight", str(stack_file(bad))], env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "secrets-platform:services[0].secretLabel" in done.stderr, done.stderr
