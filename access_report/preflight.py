@@ -545,11 +545,12 @@ def preflight(
     region = region or raw.get("aws:region")
     if not region:
         raise ValueError(f"{path}: no region: set aws:region in the stack config, or --region")
+    config = validated(raw, stack)  # offline first: a broken rule before any AWS call
+    allowed = allowed_accounts(raw)
     clients = clients or boto3_clients(region)
     caller = clients("sts", region).get_caller_identity()
     run = run_stack_file(path, account=caller["Account"], region=region)
-    config = validated(raw, stack)
-    checks = run_checks(run, config, allowed_accounts(raw), caller, clients)
+    checks = run_checks(run, config, allowed, caller, clients)
     return Preflight(stack, caller["Account"], caller["Arn"], region, checks)
 
 
