@@ -506,3 +506,44 @@ def test_a_bad_config_is_named_before_any_aws_call(stack_file: StackFile) -> Non
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "secrets-platform:services[0].secretLabel" in done.stderr, done.stderr
+
+
+def test_clients_are_made_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trails check asks every region from a thread pool. A boto3 Session is not thread
+    safe and clients must not be created from one in parallel (boto3's guide, "Multithreading
+    or multiprocessing with sessions"; KeyError 'credential_provider' in boto/botocore#2985):
+    the pre-flight's clients are made one at a time, then used in parallel (clients are
+    thread safe)."""
+    import threading
+    import time
+
+    from access_report import preflight as module
+
+    state = {"inside": 0, "most": 0}
+    lock = threading.Lock()
+    regions = [f"r-{i}" for i in range(12)]
+
+    class Fake:
+        def describe_regions(self) -> dict[str, Any]:
+            return {"Regions": [{"RegionName": r} for r in regions]}
+
+        def describe_trails(self, **_: Any) -> dict[str, Any]:
+            return {"trailList": []}
+
+    class Session:
+        def __init__(self, region_name: str | None = None) -> None:
+            self.region_name = region_name
+
+        def client(self, service: str, **_: Any) -> Fake:
+            with lock:
+                state["inside"] += 1
+                state["most"] = max(state["most"], state["inside"])
+            time.sleep(0.05)
+            with lock:
+                state["inside"] -= 1
+            return Fake()
+
+    monkeypatch.setattr(boto3, "Session", Session)
+    check = module.check_trails("t", AwsContext(ACCOUNT, "r-0"), module.boto3_clients("r-0"))
+    assert check.status == PASS, check
+    assert state["most"] == 1, state
