@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -526,11 +527,18 @@ def boto3_clients(region: str | None = None) -> Clients:
 
     session = boto3.Session(region_name=region)
     config = Config(retries={"mode": "adaptive", "max_attempts": 5})
+    # A Session is not thread safe: clients are made one at a time (the trails check asks
+    # every region from a thread pool), then used in parallel, which clients allow
+    # (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/session.html).
+    lock = threading.Lock()
 
     def client(service: str, client_region: str) -> Any:
-        return session.client(
-            service, region_name=client_region or session.region_name or "us-east-1", config=config
-        )
+        with lock:
+            return session.client(
+                service,
+                region_name=client_region or session.region_name or "us-east-1",
+                config=config,
+            )
 
     return client
 
