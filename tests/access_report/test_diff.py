@@ -293,6 +293,15 @@ def test_an_invalid_config_names_the_key(stack_file: StackFile) -> None:
     assert "secrets-platform:services[0].secretLabel: secret label '/api'" in done.stderr
 
 
+def test_git_ref_outside_a_repository_says_so(stack_file: StackFile, tmp_path: Path) -> None:
+    """A stack file in no git repository: git:REF cannot work, whatever REF is."""
+    path = stack_file(BASE)
+    done = _cli("--diff", "git:main", path.name, cwd=path.parent)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "not in a git repository" in done.stderr, done.stderr
+
+
 def test_an_invalid_side_is_named(stack_file: StackFile, tmp_path: Path) -> None:
     """Either side may break a rule (an old revision written before a rule existed): the one
     line says which config it is, then the key."""
