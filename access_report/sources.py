@@ -55,6 +55,10 @@ def _git_text(ref: str, path: Path) -> str | None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise SourceError(f"{directory}: no such directory (for git:{ref})")
+    if _git(["rev-parse", "--git-dir"], directory).returncode != 0:
+        raise SourceError(
+            f"git:{ref}: {directory.resolve()} is not in a git repository (give OLD as a file)"
+        )
     verify = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], directory)
     if verify.returncode != 0:
         raise SourceError(
