@@ -180,6 +180,17 @@ def test_a_plain_value_where_a_list_or_object_belongs_names_the_rule(
     assert rule in str(error.value) and "JSON" not in str(error.value)
 
 
+def test_an_empty_required_list_reads_well() -> None:
+    writer = {"name": "ci", "principals": [f"arn:aws:iam::{ACCOUNT}:root"], "namespaces": []}
+    with pytest.raises(ConfigError) as error:
+        parse_config({"services": [{"name": "api"}], "writers": [writer]}, "dev")
+    assert str(error.value) == (
+        "secrets-platform:writers[0].namespaces: must list at least one label or '*'"
+    )
+    with pytest.raises(ConfigError, match="services: must list at least one service$"):
+        parse_config({"services": []}, "dev")
+
+
 SSO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_BillingEngineers_0123456789abcdef"
 
 
