@@ -547,3 +547,22 @@ def test_clients_are_made_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None
     check = module.check_trails("t", AwsContext(ACCOUNT, "r-0"), module.boto3_clients("r-0"))
     assert check.status == PASS, check
     assert state["most"] == 1, state
+
+
+def test_the_region_may_come_from_the_environment_as_for_pulumi_up(
+    aws: None, stack_file: StackFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without aws:region, the AWS provider of `pulumi up` takes AWS_REGION (or
+    AWS_DEFAULT_REGION): the pre-flight judges the same region; with neither, one error
+    naming all three."""
+    _ready_account()
+    config = {k: v for k, v in CONFIG.items() if k != "aws:region"}
+    path = stack_file(config)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    assert preflight(path, clients=_as_deployer()).region == REGION
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    assert preflight(path, clients=_as_deployer()).region == REGION
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(ValueError, match="aws:region.*AWS_REGION.*--region"):
+        preflight(path, clients=_as_deployer())
