@@ -16,6 +16,7 @@ checks judge exactly the names it would create.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import threading
@@ -543,6 +544,14 @@ def boto3_clients(region: str | None = None) -> Clients:
     return client
 
 
+def _sdk_region() -> str | None:
+    """The region the AWS provider takes when the stack sets no aws:region: AWS_REGION, then
+    AWS_DEFAULT_REGION, then the profile's (boto3 reads the last two)."""
+    import boto3
+
+    return os.environ.get("AWS_REGION") or boto3.Session().region_name
+
+
 def preflight(
     stack_file: str | Path, clients: Clients | None = None, region: str | None = None
 ) -> Preflight:
@@ -550,9 +559,12 @@ def preflight(
     path = Path(stack_file)
     raw = load_stack_config(path)
     stack = stack_name_of(path)
-    region = region or raw.get("aws:region")
+    region = region or raw.get("aws:region") or _sdk_region()
     if not region:
-        raise ValueError(f"{path}: no region: set aws:region in the stack config, or --region")
+        raise ValueError(
+            f"{path}: no region: set aws:region in the stack config (or AWS_REGION, as for "
+            "`pulumi up`), or give --region"
+        )
     config = validated(raw, stack)  # offline first: a broken rule before any AWS call
     allowed = allowed_accounts(raw)
     clients = clients or boto3_clients(region)
