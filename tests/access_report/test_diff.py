@@ -219,6 +219,17 @@ def test_two_files_of_one_name_are_told_apart(stack_file: StackFile, tmp_path: P
     assert (as_json["old"], as_json["new"]) == ("old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml")
 
 
+def test_audit_readers_gained_and_lost(stack_file: StackFile, tmp_path: Path) -> None:
+    """Who may assume the audit-reader role (and read every log of the trail) is summed up
+    like break-glass, not left to the table of grants."""
+    audit = dict(BASE["audit"], readerSsoPermissionSets=["SecurityAudit"])
+    diff = _diff(stack_file, tmp_path, _changed(audit=audit))
+    assert diff.audit_readers == {"added": ["sso:SecurityAudit"], "removed": []}
+    markdown = render_markdown(diff)
+    assert "### Audit readers (assume the audit-reader role: read the trail's logs)" in markdown
+    assert "- gains: `sso:SecurityAudit`" in markdown
+
+
 def test_git_ref_is_the_same_file_as_of_a_revision(stack_file: StackFile, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
