@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -566,3 +567,36 @@ def test_the_region_may_come_from_the_environment_as_for_pulumi_up(
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     with pytest.raises(ValueError, match="aws:region.*AWS_REGION.*--region"):
         preflight(path, clients=_as_deployer())
+
+
+BLOCKER = """
+import sys
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("boto3", "botocore"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, _Blocker())
+"""
+
+
+def test_the_preflight_needs_only_requirements_txt(stack_file: StackFile, tmp_path: Path) -> None:
+    """The docs install the program with `pip install -r requirements.txt`, then run the
+    pre-flight: boto3 is listed there, and an environment without it gets one line with the
+    install command, not a traceback."""
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("boto3") for line in requirements)
+    (tmp_path / "block").mkdir()
+    (tmp_path / "block" / "sitecustomize.py").write_text(BLOCKER)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path / 'block'}{os.pathsep}{ROOT}")
+    done = subprocess.run(
+        [sys.executable, "-m", "access_report", "--preflight", str(stack_file(CONFIG))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "pip install" in done.stderr and "boto3" in done.stderr
