@@ -576,7 +576,16 @@ def preflight(
 
 def main(stack_file: str, as_json: bool = False, region: str | None = None) -> int:
     """The CLI: 0 when nothing failed, 1 on any FAIL, 2 when the checks cannot run."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    try:
+        import boto3  # noqa: F401 - present, or one line saying how to get it
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        print(
+            "access_report: the pre-flight needs boto3: pip install -r requirements.txt "
+            "(or pip install 'boto3>=1.34')",
+            file=sys.stderr,
+        )
+        return 2
 
     try:
         result = preflight(stack_file, region=region)
