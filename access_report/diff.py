@@ -49,6 +49,7 @@ class AccessDiff:
     shared_labels: list[dict[str, Any]] = field(default_factory=list)
     writers: dict[str, Any] = field(default_factory=dict)
     break_glass: dict[str, list[str]] = field(default_factory=dict)
+    audit_readers: dict[str, list[str]] = field(default_factory=dict)
     key_admins: dict[str, list[str]] = field(default_factory=dict)
     key_alias: dict[str, str] | None = None
     hosts: dict[str, str | None] | None = None
@@ -71,6 +72,7 @@ class AccessDiff:
             "shared_labels": self.shared_labels,
             "writers": self.writers,
             "break_glass": self.break_glass,
+            "audit_readers": self.audit_readers,
             "key_admins": self.key_admins,
             "key_alias": self.key_alias,
             "hosts": self.hosts,
@@ -149,6 +151,14 @@ def _break_glass(config: PlatformConfig | None) -> set[str]:
     }
 
 
+def _audit_readers(config: PlatformConfig | None) -> list[str]:
+    """Who may assume the audit-reader role."""
+    if config is None or not config.audit.enabled:
+        return []
+    audit = config.audit
+    return [*audit.readers, *(sso(ps) for ps in audit.reader_sso_permission_sets)]
+
+
 def _hosts(old: PlatformConfig | None, new: PlatformConfig | None) -> dict[str, str | None] | None:
     before = old.ecs_hosts.cluster_name if old and old.ecs_hosts else None
     after = new.ecs_hosts.cluster_name if new and new.ecs_hosts else None
@@ -192,6 +202,7 @@ def diff_configs(old: StackSource, new: StackSource) -> AccessDiff:
         shared_labels=_shared_labels(old.config, new.config),
         writers=_writers(old.config, new.config),
         break_glass=_delta(_break_glass(old.config), _break_glass(new.config)),
+        audit_readers=_delta(_audit_readers(old.config), _audit_readers(new.config)),
         key_admins=_delta(
             old.config.key_admins if old.config else (), new.config.key_admins if new.config else ()
         ),
@@ -220,6 +231,11 @@ def _code(value: str) -> str:
 
 def _codes(values: Iterable[str]) -> str:
     return ", ".join(_code(v) for v in values)
+
+
+def _cluster(name: str | None) -> str:
+    """A cluster name as code, or (none) for a stack without ECS hosts."""
+    return "(none)" if name is None else _code(name)
 
 
 def _delta_bullets(delta: Mapping[str, list[str]], added: str, removed: str) -> list[str]:
@@ -306,6 +322,10 @@ def render_markdown(diff: AccessDiff) -> str:
             _delta_bullets(diff.break_glass, "gains:", "loses:"),
         ),
         (
+            "Audit readers (assume the audit-reader role: read the trail's logs)",
+            _delta_bullets(diff.audit_readers, "gains:", "loses:"),
+        ),
+        (
             "Key administrators (manage the key, never use it)",
             _delta_bullets(diff.key_admins, "added", "removed"),
         ),
@@ -321,7 +341,7 @@ def render_markdown(diff: AccessDiff) -> str:
         ),
         (
             "ECS hosts",
-            [f"- cluster {_code(str(diff.hosts['old']))} -> {_code(str(diff.hosts['new']))}"]
+            [f"- cluster {_cluster(diff.hosts['old'])} -> {_cluster(diff.hosts['new'])}"]
             if diff.hosts
             else [],
         ),

@@ -13,6 +13,7 @@ IAM proof all run through ``run_under_mocks`` (``run_program``, ``run_stack_file
 from __future__ import annotations
 
 import json
+import re
 import runpy
 import sys
 import threading
@@ -375,8 +376,15 @@ def allowed_accounts(config: Mapping[str, str]) -> list[str]:
     try:
         accounts = json.loads(raw)
     except json.JSONDecodeError:
-        return []
-    return [str(a) for a in accounts] if isinstance(accounts, list) else []
+        accounts = raw
+    if not isinstance(accounts, list) or not all(
+        isinstance(a, (str, int)) and re.fullmatch(r"\d{12}", str(a)) for a in accounts
+    ):
+        raise ValueError(
+            f"aws:allowedAccountIds: {raw} must be a list of 12-digit account ids, quoted: "
+            '["111111111111"]'
+        )
+    return [str(a) for a in accounts]
 
 
 def stack_account_and_region(

@@ -2,16 +2,17 @@
 pull request), with the edges a change adds or removes marked.
 
 Pure: it draws the grants of ``access_report.model`` (no Pulumi, no AWS). Edges: a service
-role reads its label; a writer role reads and writes its namespaces; a principal or an IAM
-Identity Center permission set assumes a writer role. (ECS tasks assuming service roles and
-EC2 assuming the host role are the same for every stack and are left out.)
+role reads its label; a writer role reads and writes its namespaces; the audit-reader role
+reads the trail's logs (and the Athena table and results); a principal or an IAM Identity
+Center permission set assumes a writer or the audit-reader role. (ECS tasks assuming service
+roles and EC2 assuming the host role are the same for every stack and are left out.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from access_report.model import ASSUME, READ, WRITE, AccessModel, Grant
+from access_report.model import ASSUME, AUDIT_READER, READ, WRITE, AccessModel, Grant
 
 #: How an added edge, a removed edge and the nodes that only they touch are drawn.
 ADDED_STYLE = "stroke:#1a7f37,stroke-width:3px"
@@ -22,6 +23,7 @@ GROUPS = (
     ("who", "Principals and permission sets"),
     ("roles", "Roles of the stack"),
     ("secrets", "Secret labels"),
+    ("audit", "Audit logs"),
 )
 
 
@@ -38,20 +40,23 @@ def access_edges(model: AccessModel | None) -> set[Edge]:
         return set()
     can: dict[tuple[str, str], set[str]] = {}
     for grant in model.grants:
-        if grant.can in (READ, WRITE) or _assumes_writer(grant):
+        if grant.can in (READ, WRITE) or _assumes_role(grant):
             can.setdefault((grant.who, grant.what), set()).add(grant.can)
     return {Edge(who, ", ".join(sorted(cans)), what) for (who, what), cans in can.items()}
 
 
-def _assumes_writer(grant: Grant) -> bool:
-    return grant.can == ASSUME and grant.what.startswith("writer:")
+def _assumes_role(grant: Grant) -> bool:
+    """A principal or permission set assumes a writer or the audit-reader role."""
+    return grant.can == ASSUME and (grant.what.startswith("writer:") or grant.what == AUDIT_READER)
 
 
 def _group(node: str) -> str:
     if node.startswith("/"):
         return "secrets"
-    if node.startswith(("service:", "writer:")):
+    if node.startswith(("service:", "writer:")) or node == AUDIT_READER:
         return "roles"
+    if node.startswith(("trail-logs:", "glue-table:", "athena-results:")):
+        return "audit"
     return "who"
 
 

@@ -16,8 +16,10 @@ checks judge exactly the names it would create.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -144,6 +146,7 @@ def _where(config: PlatformConfig, arn: str) -> str:
         for i, w in enumerate(config.writers)
         if arn in w.principals
     ]
+    places += [f"audit.readers[{i}]" for i, r in enumerate(config.audit.readers) if r == arn]
     return " and ".join(places) or "the config"
 
 
@@ -286,7 +289,19 @@ def check_cluster(config: PlatformConfig, region: str, clients: Clients) -> Chec
     except Exception as error:  # noqa: BLE001 - botocore's ClientError
         return _denied(name, "ecs:DescribeClusters", error)
     active = [c for c in found if c.get("status") == "ACTIVE"]
+    tags = {t["key"]: t["value"] for t in active[0].get("tags", [])} if active else {}
+    ours = tags.get(CLUSTER_STACK_TAG) == config.stack
     if hosts.existing_cluster:
+        if active and ours:
+            return Check(
+                name,
+                WARN,
+                "exists, created by this stack: with existingCluster: true, `pulumi up` deletes "
+                "it if it is still in the stack's state",
+                "keep it: `pulumi state delete` its resource first (the aws:ecs/cluster:Cluster "
+                "ecs-hosts-cluster; `pulumi stack --show-urns` gives its URN), or drop "
+                "existingCluster",
+            )
         if active:
             return Check(name, PASS, "exists (existingCluster: true, managed elsewhere)")
         return Check(
@@ -297,8 +312,7 @@ def check_cluster(config: PlatformConfig, region: str, clients: Clients) -> Chec
         )
     if not active:
         return Check(name, PASS, "does not exist yet: the stack creates it")
-    tags = {t["key"]: t["value"] for t in active[0].get("tags", [])}
-    if tags.get(CLUSTER_STACK_TAG) == config.stack:
+    if ours:
         return Check(name, PASS, "exists, created by this stack")
     return Check(
         name,
@@ -325,7 +339,8 @@ def check_alias(config: PlatformConfig, ctx: AwsContext, clients: Clients) -> Ch
     name = f"KMS alias {alias}"
     kms = clients("kms", ctx.region)
     try:
-        target = _aliases(kms).get(alias)
+        aliases = _aliases(kms)
+        target = aliases.get(alias)
         if target is None:
             return Check(name, PASS, f"free in {ctx.region}")
         policy = json.loads(kms.get_key_policy(KeyId=target, PolicyName="default")["Policy"])
@@ -341,9 +356,16 @@ def check_alias(config: PlatformConfig, ctx: AwsContext, clients: Clients) -> Ch
         FAIL,
         f"taken: it names key {target}, which is not this stack's (aliases are unique per "
         "account and region)",
-        f"choose a free kmsKeyAlias, e.g. {config.stack}/parameter_store_key (and writers set "
-        "SECRETCTL_KMS_KEY)",
+        f"choose a free kmsKeyAlias, e.g. {_free_alias(config.stack, aliases)} (and writers "
+        "set SECRETCTL_KMS_KEY)",
     )
+
+
+def _free_alias(stack: str, taken: dict[str, str]) -> str:
+    """An alias name for the stack that no key of the account and region holds yet."""
+    candidates = [f"{stack}/parameter_store_key", f"secrets-platform/{stack}"]
+    candidates += [f"secrets-platform/{stack}-{n}" for n in range(2, 2 + len(taken))]
+    return next(c for c in candidates if f"alias/{c}" not in taken)
 
 
 def check_bucket(logical: str, bucket: str | None, region: str, clients: Clients) -> Check:
@@ -506,13 +528,28 @@ def boto3_clients(region: str | None = None) -> Clients:
 
     session = boto3.Session(region_name=region)
     config = Config(retries={"mode": "adaptive", "max_attempts": 5})
+    # A Session is not thread safe: clients are made one at a time (the trails check asks
+    # every region from a thread pool), then used in parallel, which clients allow
+    # (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/session.html).
+    lock = threading.Lock()
 
     def client(service: str, client_region: str) -> Any:
-        return session.client(
-            service, region_name=client_region or session.region_name or "us-east-1", config=config
-        )
+        with lock:
+            return session.client(
+                service,
+                region_name=client_region or session.region_name or "us-east-1",
+                config=config,
+            )
 
     return client
+
+
+def _sdk_region() -> str | None:
+    """The region the AWS provider takes when the stack sets no aws:region: AWS_REGION, then
+    AWS_DEFAULT_REGION, then the profile's (boto3 reads the last two)."""
+    import boto3
+
+    return os.environ.get("AWS_REGION") or boto3.Session().region_name
 
 
 def preflight(
@@ -522,20 +559,33 @@ def preflight(
     path = Path(stack_file)
     raw = load_stack_config(path)
     stack = stack_name_of(path)
-    region = region or raw.get("aws:region")
+    region = region or raw.get("aws:region") or _sdk_region()
     if not region:
-        raise ValueError(f"{path}: no region: set aws:region in the stack config, or --region")
+        raise ValueError(
+            f"{path}: no region: set aws:region in the stack config (or AWS_REGION, as for "
+            "`pulumi up`), or give --region"
+        )
+    config = validated(raw, stack)  # offline first: a broken rule before any AWS call
+    allowed = allowed_accounts(raw)
     clients = clients or boto3_clients(region)
     caller = clients("sts", region).get_caller_identity()
     run = run_stack_file(path, account=caller["Account"], region=region)
-    config = validated(raw, stack)
-    checks = run_checks(run, config, allowed_accounts(raw), caller, clients)
+    checks = run_checks(run, config, allowed, caller, clients)
     return Preflight(stack, caller["Account"], caller["Arn"], region, checks)
 
 
 def main(stack_file: str, as_json: bool = False, region: str | None = None) -> int:
     """The CLI: 0 when nothing failed, 1 on any FAIL, 2 when the checks cannot run."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    try:
+        import boto3  # noqa: F401 - present, or one line saying how to get it
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        print(
+            "access_report: the pre-flight needs boto3: pip install -r requirements.txt "
+            "(or pip install 'boto3>=1.34')",
+            file=sys.stderr,
+        )
+        return 2
 
     try:
         result = preflight(stack_file, region=region)

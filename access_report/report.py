@@ -154,7 +154,9 @@ def _trusted(trust: dict[str, Any]) -> list[str]:
 def _apply_permissions(access: RoleAccess, document: dict[str, Any]) -> None:
     for st in _statements(document):
         if st.get("Effect") != "Allow":
-            access.other.append(f"DENY {st.get('Action')} on {st.get('Resource')}")
+            actions = ", ".join(map(str, _as_list(st.get("Action"))))
+            resources = ", ".join(map(str, _as_list(st.get("Resource"))))
+            access.other.append(f"DENY {actions} on {resources}")
             continue
         actions = _as_list(st.get("Action"))
         resources = [str(r) for r in _as_list(st.get("Resource"))]

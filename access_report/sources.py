@@ -1,8 +1,10 @@
 """Where a stack config comes from: a ``Pulumi.<stack>.yaml`` file, or the same file as of a
 git revision (``git:REF`` or ``git:REF:PATH``), validated into a ``PlatformConfig``.
 
-A file that did not exist at the revision is a stack that did not exist then: its config is
-``None`` (no access at all), so a diff shows everything the new stack grants.
+A file that did not exist at the revision, but does in the working tree, is a stack that did
+not exist then: its config is ``None`` (no access at all), so a diff shows everything the new
+stack grants. A file that exists in neither is a mistake in the path (paths are relative to
+the current directory, as for ``git show REF:./PATH``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True)
 class StackSource:
-    #: How the source is named in output: ``Pulumi.dev.yaml`` or ``Pulumi.dev.yaml at main``.
+    #: How the source is named in output: the path as given (``Pulumi.dev.yaml``,
+    #: ``/tmp/Pulumi.dev.yaml``) or ``Pulumi.dev.yaml at main``.
     label: str
     stack: str
     #: None: the file did not exist at that git revision.
@@ -52,6 +55,10 @@ def _git_text(ref: str, path: Path) -> str | None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise SourceError(f"{directory}: no such directory (for git:{ref})")
+    if _git(["rev-parse", "--git-dir"], directory).returncode != 0:
+        raise SourceError(
+            f"git:{ref}: {directory.resolve()} is not in a git repository (give OLD as a file)"
+        )
     verify = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], directory)
     if verify.returncode != 0:
         raise SourceError(
@@ -79,14 +86,19 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
             )
         path = Path(path_text)
         stack = stack_name_of(path)
-        label = f"{path.name} at {ref}"
+        label = f"{path_text} at {ref}"
         text = _git_text(ref, path)
         if text is None:
+            if not path.is_file():
+                raise SourceError(
+                    f"{spec}: {path} exists neither at {ref} nor here (a path is relative to "
+                    f"the current directory, {Path.cwd()})"
+                )
             return StackSource(label=label, stack=stack, config=None)
     else:
         path = Path(spec)
         stack = stack_name_of(path)
-        label = path.name
+        label = spec
         try:
             text = path.read_text()
         except OSError as error:
@@ -95,4 +107,8 @@ def load_source(spec: str, default_path: str | None = None) -> StackSource:
         raw = stack_config_from_yaml(text, label)
     except yaml.YAMLError as error:
         raise SourceError(f"{label}: not valid YAML ({error})") from None
-    return StackSource(label=label, stack=stack, config=validated(raw, stack))
+    try:
+        config = validated(raw, stack)
+    except ValueError as error:  # a broken rule: say which config (a diff reads two)
+        raise SourceError(f"{label}: {error}") from None
+    return StackSource(label=label, stack=stack, config=config)

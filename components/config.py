@@ -200,11 +200,12 @@ def _object(value: Any, path: str, allowed: Sequence[str]) -> Mapping[str, Any]:
     return value
 
 
-def _list(value: Any, path: str, what: str, allow_empty: bool = True) -> list[Any]:
+def _list(value: Any, path: str, what: str, one: str | None = None) -> list[Any]:
+    """A list of ``what``; with ``one`` (its singular), at least one."""
     if not isinstance(value, list):
         raise _fail(path, f"must be a list of {what}")
-    if not value and not allow_empty:
-        raise _fail(path, f"must list at least one {what.rstrip('s')}")
+    if not value and one is not None:
+        raise _fail(path, f"must list at least one {one}")
     return value
 
 
@@ -280,7 +281,7 @@ def _name(value: Any, path: str) -> str:
 
 
 def _services(value: Any) -> tuple[Service, ...]:
-    items = _list(value, "services", "services", allow_empty=False)
+    items = _list(value, "services", "services", one="service")
     services = []
     for i, item in enumerate(items):
         path = f"services[{i}]"
@@ -347,7 +348,7 @@ def _writers(value: Any) -> tuple[Writer, ...]:
         namespaces = tuple(
             ns if ns == "*" else _label(ns, f"{path}.namespaces[{j}]")
             for j, ns in enumerate(
-                _list(obj["namespaces"], f"{path}.namespaces", "labels or '*'", False)
+                _list(obj["namespaces"], f"{path}.namespaces", "labels or '*'", "label or '*'")
             )
         )
         description = writer_role_description(namespaces)
@@ -617,7 +618,9 @@ def decode_config(raw: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[st
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as exc:
-                raise _fail(key, f"is not valid JSON/YAML structure: {exc}") from None
+                if value.lstrip().startswith(("[", "{")):
+                    raise _fail(key, f"is not valid JSON/YAML structure: {exc}") from None
+                # A plain value (`services: api`): the key's own check says what belongs.
         values[key] = value
     return values
 

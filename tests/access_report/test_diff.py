@@ -186,6 +186,50 @@ def test_key_hosts_and_audit(stack_file: StackFile, tmp_path: Path) -> None:
     assert "- cluster `dev` -> `dev2`" in markdown
 
 
+def test_hosts_added_or_removed_read_as_none(stack_file: StackFile, tmp_path: Path) -> None:
+    """A stack that gains or loses ECS hosts: the Markdown says (none), never Python's None."""
+    without_hosts = {k: v for k, v in BASE.items() if k != "ecsHosts"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    old = load_source(str(stack_file(without_hosts, directory=tmp_path / "a")))
+    new = load_source(str(stack_file(BASE, directory=tmp_path / "b")))
+    added, removed = (
+        render_markdown(diff_configs(old, new)),
+        render_markdown(diff_configs(new, old)),
+    )
+    assert "- cluster (none) -> `dev`" in added
+    assert "- cluster `dev` -> (none)" in removed
+    assert "None" not in added + removed
+
+
+def test_two_files_of_one_name_are_told_apart(stack_file: StackFile, tmp_path: Path) -> None:
+    """`--diff Pulumi.prod.yaml /tmp/Pulumi.prod.yaml` (the docs' example): the heading names
+    each file as given, not twice the same name."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    stack_file(BASE, directory=tmp_path / "old")
+    stack_file(_changed(keyAdmins=[]), directory=tmp_path / "new")
+    done = _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    heading = done.stdout.splitlines()[0]
+    assert heading == "## Access changes: old/Pulumi.dev.yaml -> new/Pulumi.dev.yaml"
+    as_json = json.loads(
+        _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", "--json", cwd=tmp_path).stdout
+    )
+    assert (as_json["old"], as_json["new"]) == ("old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml")
+
+
+def test_audit_readers_gained_and_lost(stack_file: StackFile, tmp_path: Path) -> None:
+    """Who may assume the audit-reader role (and read every log of the trail) is summed up
+    like break-glass, not left to the table of grants."""
+    audit = dict(BASE["audit"], readerSsoPermissionSets=["SecurityAudit"])
+    diff = _diff(stack_file, tmp_path, _changed(audit=audit))
+    assert diff.audit_readers == {"added": ["sso:SecurityAudit"], "removed": []}
+    markdown = render_markdown(diff)
+    assert "### Audit readers (assume the audit-reader role: read the trail's logs)" in markdown
+    assert "- gains: `sso:SecurityAudit`" in markdown
+
+
 def test_git_ref_is_the_same_file_as_of_a_revision(stack_file: StackFile, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -216,6 +260,29 @@ def test_git_ref_is_the_same_file_as_of_a_revision(stack_file: StackFile, tmp_pa
     assert done.stderr.count("\n") == 1 and "git:no-such-branch: not a git revision" in done.stderr
 
 
+def test_a_git_path_that_exists_nowhere_is_an_error(stack_file: StackFile, tmp_path: Path) -> None:
+    """git:REF:PATH is relative to the current directory: from a subdirectory, a path meant
+    from the repository's root names no file at REF and none on disk. That is a mistake to
+    name, not a new stack whose every grant is added; the root-relative path and `git:REF`
+    next to the file both work from there."""
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    path = stack_file(BASE, directory=repo)
+    subprocess.run([*git, "add", path.name], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    here = repo / "docs"
+    done = _cli("--diff", "git:main:Pulumi.dev.yaml", "../Pulumi.dev.yaml", cwd=here)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "git:main:Pulumi.dev.yaml" in done.stderr and "current directory" in done.stderr
+    for old in ("git:main:../Pulumi.dev.yaml", "git:main"):
+        done = _cli("--diff", old, "../Pulumi.dev.yaml", cwd=here)
+        assert done.returncode == 0, done.stderr
+        assert NO_CHANGE in done.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -235,6 +302,31 @@ def test_an_invalid_config_names_the_key(stack_file: StackFile) -> None:
     done = _cli("--diff", str(stack_file(BASE)), str(bad))
     assert done.returncode == 2
     assert "secrets-platform:services[0].secretLabel: secret label '/api'" in done.stderr
+
+
+def test_git_ref_outside_a_repository_says_so(stack_file: StackFile, tmp_path: Path) -> None:
+    """A stack file in no git repository: git:REF cannot work, whatever REF is."""
+    path = stack_file(BASE)
+    done = _cli("--diff", "git:main", path.name, cwd=path.parent)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "not in a git repository" in done.stderr, done.stderr
+
+
+def test_an_invalid_side_is_named(stack_file: StackFile, tmp_path: Path) -> None:
+    """Either side may break a rule (an old revision written before a rule existed): the one
+    line says which config it is, then the key."""
+    bad = _changed(services=[{"name": "api", "secretLabel": "/api"}])
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    stack_file(bad, directory=tmp_path / "old")
+    stack_file(BASE, directory=tmp_path / "new")
+    done = _cli("--diff", "old/Pulumi.dev.yaml", "new/Pulumi.dev.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        "access_report: old/Pulumi.dev.yaml: secrets-platform:services[0].secretLabel: "
+    ), done.stderr
 
 
 def test_example_stacks_diff_to_a_full_picture() -> None:

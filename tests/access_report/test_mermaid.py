@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from access_report import mermaid
-from access_report.model import READ, WRITE, access_model
+from access_report.model import AUDIT_READER, READ, WRITE, access_model
 from access_report.sources import load_source
 from tests.access_report.conftest import Parse, run_access_report
 
@@ -52,7 +52,7 @@ def test_one_stack_draws_every_read_write_and_writer_assumption() -> None:
     for grant in model.grants:
         if grant.can in (READ, WRITE):
             can.setdefault((grant.who, grant.what), set()).add(grant.can)
-        elif grant.what.startswith("writer:"):
+        elif grant.what.startswith("writer:") or grant.what == AUDIT_READER:
             expected.add((grant.who, "assume", grant.what))
     for (who, what), cans in can.items():
         expected.add((who, "read, write" if cans == {READ, WRITE} else next(iter(cans)), what))
@@ -103,3 +103,29 @@ def test_the_parser_rejects_broken_diagrams(mermaid_parse: Parse) -> None:
     good = mermaid.render(_model(ROOT / "Pulumi.dev.yaml"))
     results = mermaid_parse([good.replace('|"read"|', '|"read"', 1), good + "  linkStyle 999 x\n"])
     assert [r["ok"] for r in results] == [False, False]
+
+
+def _subgraphs(diagram: str) -> dict[str, str]:
+    """Node text -> the id of the subgraph it is drawn in."""
+    where: dict[str, str] = {}
+    group = ""
+    for line in diagram.splitlines():
+        if line.startswith("  subgraph "):
+            group = line.split()[1].split("[")[0]
+        elif (m := NODE.match(line)) is not None:
+            where[m.group(2)] = group
+    return where
+
+
+def test_the_audit_reader_is_a_role_and_its_logs_are_not_principals() -> None:
+    """prod's audit-reader role is assumed by the SecurityAudit permission set and reads the
+    trail's logs: the role is drawn with the stack's roles, what it reads is no principal, and
+    who assumes it is drawn as for writers."""
+    diagram = mermaid.render(_model(ROOT / "Pulumi.prod.yaml"))
+    where = _subgraphs(diagram)
+    _, edges, _ = _parsed(diagram)
+    assert where["reader:audit"] == "roles"
+    assert where["sso:SecurityAudit"] == "who"
+    logs = [t for _, _, s, t in edges if s == "reader:audit"]
+    assert logs and all(where[t] not in ("who", "roles") for t in logs), where
+    assert ("-->", "assume", "sso:SecurityAudit", "reader:audit") in edges

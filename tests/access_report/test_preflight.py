@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,36 @@ def test_each_problem_fails_with_its_fix(aws: None, stack_file: StackFile) -> No
     assert len(lines) == len(result.checks) + 2  # one line per check, a head and a tail
 
 
+def test_a_taken_alias_never_suggests_itself(aws: None, stack_file: StackFile) -> None:
+    """prod's example alias is prod/parameter_store_key: when another key holds it, the fix
+    must name an alias other than the one that is taken."""
+    kms = _client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/dev/parameter_store_key", TargetKeyId=key)
+    config = dict(CONFIG, kmsKeyAlias="dev/parameter_store_key")
+    result = preflight(stack_file(config), clients=lambda s, r: _client(s, r or REGION))
+    check = {c.name: c for c in result.checks}["KMS alias alias/dev/parameter_store_key"]
+    assert check.status == FAIL
+    assert "kmsKeyAlias" in check.fix
+    assert "dev/parameter_store_key " not in check.fix + " ", check.fix
+
+
+@pytest.mark.parametrize("accounts", [ACCOUNT, ["12345678901"], [f"{ACCOUNT}x"]])
+def test_a_malformed_allowed_account_list_is_an_error(
+    aws: None, stack_file: StackFile, accounts: Any
+) -> None:
+    """aws:allowedAccountIds is what keeps `pulumi up` out of the wrong account: a bare string
+    or an id that is not 12 digits (a YAML octal like 001111111111 loses its zeros) is one
+    line naming the key, never read as "not set" (a WARN) or judged for another account."""
+    path = stack_file(dict(CONFIG, **{"aws:allowedAccountIds": accounts}))
+    with pytest.raises(ValueError, match=r"aws:allowedAccountIds: .*12-digit") as error:
+        preflight(path, clients=lambda s, r: _client(s, r or REGION))
+    assert "\n" not in str(error.value)
+    done = run_access_report([str(path)])
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "aws:allowedAccountIds" in done.stderr
+
+
 def test_what_this_stack_made_earlier_passes(aws: None, stack_file: StackFile) -> None:
     """A second pre-flight before an update: the cluster, alias and trail are this stack's."""
     _ready_account()
@@ -239,6 +270,17 @@ def test_reader_permission_sets_are_checked_like_writers(aws: None, stack_file: 
     _roles(_client("iam"), f"{SSO_PATH}AWSReservedSSO_SecurityAudit_0123456789abcdef")
     result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
     assert statuses(result.checks)["SSO permission set SecurityAudit"] == PASS
+
+
+def test_a_missing_audit_reader_says_where_it_is_named(aws: None, stack_file: StackFile) -> None:
+    """audit.readers must exist like writers' principals: the fix names audit.readers[i]."""
+    _ready_account()
+    reader = f"arn:aws:iam::{ACCOUNT}:role/auditors"
+    audit = dict(CONFIG["audit"], readers=[reader])
+    result = preflight(stack_file(dict(CONFIG, audit=audit)), clients=_as_deployer())
+    check = {c.name: c for c in result.checks}[f"principal {reader}"]
+    assert check.status == FAIL
+    assert check.fix == "create the role first, or remove it from audit.readers[0]"
 
 
 class _Summary:
@@ -295,6 +337,22 @@ def test_an_existing_cluster_must_exist(
     config = dict(CONFIG, ecsHosts=hosts)
     result = preflight(stack_file(config), clients=_as_deployer())
     assert statuses(result.checks)["ECS cluster shared"] == expected
+
+
+def test_existing_cluster_on_a_cluster_this_stack_created_warns(
+    aws: None, stack_file: StackFile
+) -> None:
+    """existingCluster: true for the cluster this stack created (its tag says so): Pulumi
+    deletes the cluster it no longer declares, unless its resource left the state first."""
+    _ready_account()
+    _client("ecs").create_cluster(
+        clusterName="dev", tags=[{"key": "secrets-platform:stack", "value": "dev"}]
+    )
+    hosts = dict(CONFIG["ecsHosts"], existingCluster=True)
+    result = preflight(stack_file(dict(CONFIG, ecsHosts=hosts)), clients=_as_deployer())
+    check = {c.name: c for c in result.checks}["ECS cluster dev"]
+    assert check.status == WARN, check
+    assert "pulumi state delete" in check.fix
 
 
 def test_trails_quota_counts_multi_region_trails_everywhere(
@@ -433,3 +491,112 @@ def test_cli_without_credentials_is_one_line(stack_file: StackFile) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "pre-flight cannot reach AWS" in done.stderr and "aws-vault exec" in done.stderr
+
+
+def test_a_bad_config_is_named_before_any_aws_call(stack_file: StackFile) -> None:
+    """The config is checked offline first: a broken rule is the one line, whether or not
+    credentials are at hand (without any here, the pre-flight never reaches AWS)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    bad = dict(CONFIG, services=[{"name": "api", "secretLabel": "/api"}])
+    done = _cli(["--preflight", str(stack_file(bad))], env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "secrets-platform:services[0].secretLabel" in done.stderr, done.stderr
+
+
+def test_clients_are_made_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trails check asks every region from a thread pool. A boto3 Session is not thread
+    safe and clients must not be created from one in parallel (boto3's guide, "Multithreading
+    or multiprocessing with sessions"; KeyError 'credential_provider' in boto/botocore#2985):
+    the pre-flight's clients are made one at a time, then used in parallel (clients are
+    thread safe)."""
+    import threading
+    import time
+
+    from access_report import preflight as module
+
+    state = {"inside": 0, "most": 0}
+    lock = threading.Lock()
+    regions = [f"r-{i}" for i in range(12)]
+
+    class Fake:
+        def describe_regions(self) -> dict[str, Any]:
+            return {"Regions": [{"RegionName": r} for r in regions]}
+
+        def describe_trails(self, **_: Any) -> dict[str, Any]:
+            return {"trailList": []}
+
+    class Session:
+        def __init__(self, region_name: str | None = None) -> None:
+            self.region_name = region_name
+
+        def client(self, service: str, **_: Any) -> Fake:
+            with lock:
+                state["inside"] += 1
+                state["most"] = max(state["most"], state["inside"])
+            time.sleep(0.05)
+            with lock:
+                state["inside"] -= 1
+            return Fake()
+
+    monkeypatch.setattr(boto3, "Session", Session)
+    check = module.check_trails("t", AwsContext(ACCOUNT, "r-0"), module.boto3_clients("r-0"))
+    assert check.status == PASS, check
+    assert state["most"] == 1, state
+
+
+def test_the_region_may_come_from_the_environment_as_for_pulumi_up(
+    aws: None, stack_file: StackFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without aws:region, the AWS provider of `pulumi up` takes AWS_REGION (or
+    AWS_DEFAULT_REGION): the pre-flight judges the same region; with neither, one error
+    naming all three."""
+    _ready_account()
+    config = {k: v for k, v in CONFIG.items() if k != "aws:region"}
+    path = stack_file(config)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    assert preflight(path, clients=_as_deployer()).region == REGION
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    assert preflight(path, clients=_as_deployer()).region == REGION
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(ValueError, match="aws:region.*AWS_REGION.*--region"):
+        preflight(path, clients=_as_deployer())
+
+
+BLOCKER = """
+import sys
+class _Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("boto3", "botocore"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, _Blocker())
+"""
+
+
+def test_the_preflight_needs_only_requirements_txt(stack_file: StackFile, tmp_path: Path) -> None:
+    """The docs install the program with `pip install -r requirements.txt`, then run the
+    pre-flight: boto3 is listed there, and an environment without it gets one line with the
+    install command, not a traceback."""
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("boto3") for line in requirements)
+    (tmp_path / "block").mkdir()
+    (tmp_path / "block" / "sitecustomize.py").write_text(BLOCKER)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path / 'block'}{os.pathsep}{ROOT}")
+    done = subprocess.run(
+        [sys.executable, "-m", "access_report", "--preflight", str(stack_file(CONFIG))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "pip install" in done.stderr and "boto3" in done.stderr

@@ -158,6 +158,39 @@ def test_decode_config_takes_only_our_namespace_and_parses_json() -> None:
         decode_config({"secrets-platform:services": "[{"})
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("services", "api", "must be a list of services"),
+        ("keyAdmins", f"arn:aws:iam::{ACCOUNT}:role/admins", "must be a list of ARNs"),
+        ("writers", "ci", "must be a list of writers"),
+        ("ecsHosts", "dev", "must be an object with keys clusterName"),
+        ("audit", "on", "must be an object with keys enabled"),
+    ],
+)
+def test_a_plain_value_where_a_list_or_object_belongs_names_the_rule(
+    key: str, value: str, rule: str
+) -> None:
+    """`secrets-platform:services: api` in a stack file reaches the program as the text
+    'api': the message says what the key must be, not that 'api' is bad JSON."""
+    raw = {"secrets-platform:services": '[{"name": "api"}]', f"secrets-platform:{key}": value}
+    with pytest.raises(ConfigError) as error:
+        parse_config(decode_config(raw), "dev")
+    assert str(error.value).startswith(f"secrets-platform:{key}: "), error.value
+    assert rule in str(error.value) and "JSON" not in str(error.value)
+
+
+def test_an_empty_required_list_reads_well() -> None:
+    writer = {"name": "ci", "principals": [f"arn:aws:iam::{ACCOUNT}:root"], "namespaces": []}
+    with pytest.raises(ConfigError) as error:
+        parse_config({"services": [{"name": "api"}], "writers": [writer]}, "dev")
+    assert str(error.value) == (
+        "secrets-platform:writers[0].namespaces: must list at least one label or '*'"
+    )
+    with pytest.raises(ConfigError, match="services: must list at least one service$"):
+        parse_config({"services": []}, "dev")
+
+
 SSO_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_BillingEngineers_0123456789abcdef"
 
 

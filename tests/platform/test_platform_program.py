@@ -379,6 +379,20 @@ def test_report_prints_the_access_matrix(stack: str) -> None:
     assert [line for line in REPORT_LINES[stack] if line not in text] == []
 
 
+def test_report_denies_read_like_grants() -> None:
+    """A writer's Deny of changes under /_chamber is printed like its grants: actions and
+    resources joined, not Python's list syntax."""
+    text = access_report(PROD)
+    denies = [line for line in text.splitlines() if "DENY" in line]
+    assert denies, text
+    assert not [line for line in denies if "[" in line or "'" in line], denies
+    assert any(
+        "DENY ssm:AddTagsToResource, ssm:DeleteParameter" in line
+        and "on arn:aws:ssm:eu-west-1:222222222222:parameter/_chamber, " in line
+        for line in denies
+    ), denies
+
+
 def test_report_command(tmp_path: Path) -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "access_report", str(PROD), "--json"],
