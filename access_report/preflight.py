@@ -440,10 +440,11 @@ def check_trails(trail_name: str, ctx: AwsContext, clients: Clients) -> Check:
     full = sorted(r for r, n in counts.items() if n >= TRAILS_PER_REGION)
     busiest = max(counts.values(), default=0)
     if full:
+        verb = "logs" if len(full) == 1 else "log"
         return Check(
             name,
             FAIL,
-            f"{', '.join(full)} already log {TRAILS_PER_REGION} trails (CloudTrail's quota per "
+            f"{', '.join(full)} already {verb} {TRAILS_PER_REGION} trails (CloudTrail's quota per "
             "region, not adjustable; a multi-region trail counts in every region)",
             "remove a trail there, or set audit.enabled: false and use an existing trail",
         )

@@ -368,7 +368,7 @@ def test_trails_quota_counts_multi_region_trails_everywhere(
     _trail("org-wide", "us-east-1", multi=True)
     result = preflight(stack_file(CONFIG), clients=_as_deployer())
     check = {c.name: c for c in result.checks}["CloudTrail trail secrets-platform-dev"]
-    assert check.status == FAIL and check.detail.startswith("us-west-2 already log 5 trails")
+    assert check.status == FAIL and check.detail.startswith("us-west-2 already logs 5 trails")
     # a trail of the stack's name homed elsewhere is a name collision
     _trail("secrets-platform-dev", "ap-south-1")
     result = preflight(stack_file(CONFIG), clients=_as_deployer())
