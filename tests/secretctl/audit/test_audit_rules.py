@@ -265,6 +265,43 @@ def test_rule_chamber_parameters_never_count(engine: Engine) -> None:
     ]
 
 
+RESERVED = [  # names SSM keeps for itself (public parameters, Secrets Manager references)
+    "/aws/service/global-infrastructure/regions",
+    "/aws/reference/secretsmanager/prod-db",
+    "/AWS/x/y",
+    "/awsx/key",
+    "/ssm/x/y",
+    "/SSMdocs/key",
+    "/_chamber/config",
+]
+
+
+def test_rule_names_ssm_reserves_never_count(engine: Engine) -> None:
+    from secretctl.audit.rules import is_audited_name
+
+    assert [n for n in RESERVED if is_audited_name(n)] == [], (
+        "RULE: SSM's reserved names (/aws..., /ssm..., any case) and /_chamber/... are no "
+        "secretctl service's"
+    )
+    bob = iam_user("bob")
+    records = [get_parameter(at(1), bob, "/api/a", denied=parameter_arn("/api/a"))]
+    for i, name in enumerate(RESERVED):
+        records += [
+            get_parameter(at(1, minute=i), bob, name, denied=parameter_arn(name)),
+            get_parameters_by_path(at(2, minute=i), bob, name.rpartition("/")[0] + "/",
+                                   denied=parameter_arn(name.rpartition("/")[0])),
+            get_parameter(at(3, minute=i), TASK, name),
+            put_parameter(at(4, minute=i), ALICE, name),
+        ]
+    rows = engine(records, Question("denied", ()), [])
+    assert [r["target"] for r in rows] == ["/api/a"], (
+        "RULE: with no SERVICE, denied lists no refusal on a name or path SSM reserves "
+        "(/aws..., /ssm...) or on /_chamber/..."
+    )
+    rows = engine(records, Question("unused", ()), existing("/api/a"))
+    assert [r["parameter"] for r in rows] == ["/api/a"]
+
+
 def test_rule_unused_lists_only_existing_unread_parameters(engine: Engine) -> None:
     records = [get_parameter(at(1), TASK, "/api/db_url"), get_parameter(at(1), TASK, "/api/gone")]
     rows = engine(records, Question("unused", ("api",)), existing("/api/db_url", "/api/token"))

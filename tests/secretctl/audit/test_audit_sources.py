@@ -91,6 +91,16 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         get_parameter(
             SINCE + timedelta(days=1, hours=23, minutes=58), ALICE, "/billing/key", rng=rng
         ),  # delivered into the next day's folder
+        get_parameter(  # a name SSM reserves: no secretctl service's
+            t(11),
+            iam_user("mallory"),
+            "/aws/reference/secretsmanager/prod-db",
+            denied=parameter_arn("/aws/reference/secretsmanager/prod-db"),
+            rng=rng,
+        ),
+        get_parameters_by_path(
+            t(11), iam_user("mallory"), "/_chamber/", denied=parameter_arn("/_chamber"), rng=rng
+        ),
         get_parameter(SINCE - timedelta(minutes=1), ALICE, "/api/unused", rng=rng),  # before
         get_parameter(UNTIL, ALICE, "/api/unused", rng=rng),  # at until: excluded
     ]
@@ -207,6 +217,10 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
     ]
     unused = audit_json(run, trail, "lookup", "unused")
     assert [r["parameter"] for r in unused] == ["/billing/spare"]
+    denied = audit_json(run, trail, "lookup", "denied")
+    assert [r["target"][:13] for r in denied] == ["/billing/key", "arn:aws:kms:u"], (
+        "no refusal on a name SSM reserves (/aws/...) or on /_chamber/ is a secretctl service's"
+    )
 
 
 def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, Any]) -> None:
@@ -338,6 +352,24 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
         "secretctl: error: access denied: s3:ListBucket on bucket locked-trail "
         "(the caller's IAM policy does not allow it)"
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reads", "aws"],
+        ["writes", "aws/service", "key"],
+        ["unused", "api", "SSM"],
+        ["denied", "awsconfig"],
+    ],
+)
+def test_a_service_ssm_reserves_is_bad_input(run: Run, args: list[str]) -> None:
+    """Names that begin with aws or ssm are SSM's (public parameters, Secrets Manager
+    references): no secretctl service can be there, so asking about one is a mistake."""
+    result = run("audit", *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "SSM reserves names that begin with 'aws' or 'ssm'" in result.stderr
 
 
 @pytest.mark.parametrize(
