@@ -107,7 +107,7 @@ def _run(
     preserve = options["preserve_case"]
     question = Question(
         kind,
-        tuple(normalize_service(s, preserve) for s in services),
+        tuple(_audited_service(normalize_service(s, preserve), s) for s in services),
         normalize_key(key, preserve) if key is not None else None,
     )
     window = parse_window(
@@ -137,6 +137,19 @@ def _run(
         return
     table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
     click.echo(format_table([header for header, _ in columns], table))
+
+
+def _audited_service(stored: str, typed: str) -> str:
+    """A service the audit can be about: not one whose names SSM reserves."""
+    from secretctl.errors import UsageError
+    from secretctl.naming import SSM_RESERVED_PREFIXES
+
+    if stored.lower().startswith(SSM_RESERVED_PREFIXES):
+        raise UsageError(
+            f"invalid service name {typed!r}: SSM reserves names that begin with 'aws' or "
+            "'ssm' (in any case), so no secretctl secret is there"
+        )
+    return stored
 
 
 def _cell(field: str, value: Any) -> str:

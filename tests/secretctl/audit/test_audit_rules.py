@@ -288,8 +288,12 @@ def test_rule_names_ssm_reserves_never_count(engine: Engine) -> None:
     for i, name in enumerate(RESERVED):
         records += [
             get_parameter(at(1, minute=i), bob, name, denied=parameter_arn(name)),
-            get_parameters_by_path(at(2, minute=i), bob, name.rpartition("/")[0] + "/",
-                                   denied=parameter_arn(name.rpartition("/")[0])),
+            get_parameters_by_path(
+                at(2, minute=i),
+                bob,
+                name.rpartition("/")[0] + "/",
+                denied=parameter_arn(name.rpartition("/")[0]),
+            ),
             get_parameter(at(3, minute=i), TASK, name),
             put_parameter(at(4, minute=i), ALICE, name),
         ]
