@@ -312,6 +312,29 @@ def test_unused_without_a_log_file_read_lists_no_secret(
         assert "no log file was read: no secret is reported unused" in result.stderr, source
 
 
+INCOMPLETE = 3  # the exit status of an `unused` answer that some log files are missing from
+
+
+def test_unused_over_unreadable_files_is_a_distinct_exit_status(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """``unused`` is the list of secrets to delete: when some log files of the window could
+    not be read, a secret read only in them is listed. Scripts that delete what ``unused``
+    lists must see that in the exit status (3), and people in the last line of stderr."""
+    result = run(
+        "audit", "unused", *WINDOW_ARGS, "--source", str(trail["dir"]), "--json", timeout=120
+    )
+    assert result.returncode == INCOMPLETE, result.stderr
+    assert [r["parameter"] for r in json.loads(result.stdout)] == ["/billing/spare"]
+    last = result.stderr.splitlines()[-1]
+    assert "incomplete" in last and "1 of" in last and "log files could not be read" in last
+    for kind, services in (("reads", ["api"]), ("writes", ["api"]), ("denied", [])):
+        other = run(
+            "audit", kind, *services, *WINDOW_ARGS, "--source", str(trail["dir"]), timeout=120
+        )
+        assert other.returncode == 0, f"{kind}: a skipped file is a warning ({other.stderr})"
+
+
 class _Denying(BaseHTTPRequestHandler):
     """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket."""
 
