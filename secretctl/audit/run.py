@@ -37,6 +37,12 @@ class AuditRequest:
 class AuditResult:
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)  # for stderr: skipped files, empty windows
+    # why an `unused` answer is incomplete ("" when it is not): some log files of the window
+    # could not be read, so a secret read only in them is listed (exit INCOMPLETE_STATUS)
+    incomplete: str = ""
+
+
+INCOMPLETE_STATUS = 3
 
 
 def source_kind(request: AuditRequest) -> str:
@@ -197,9 +203,10 @@ def _files(
     if not scanned.files:
         return None
     if scanned.warnings and request.question.kind == "unused":
-        result.notes.append(
-            f"warning: {len(scanned.warnings)} of {len(refs)} log files could not be read: a "
-            "secret read only in them is listed as unused"
+        result.incomplete = (
+            f"warning: the answer is incomplete: {len(scanned.warnings)} of {len(refs)} log "
+            "files could not be read, and a secret read only in them is listed as unused "
+            f"(exit status {INCOMPLETE_STATUS})"
         )
     return scanned.facts
 

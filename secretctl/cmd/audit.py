@@ -99,7 +99,7 @@ def _run(
 ) -> None:
     from secretctl.audit.answers import Question
     from secretctl.audit.progress import Progress
-    from secretctl.audit.run import AuditRequest, run_audit
+    from secretctl.audit.run import INCOMPLETE_STATUS, AuditRequest, run_audit
     from secretctl.audit.window import DEFAULT_DAYS, UNUSED_DEFAULT_DAYS, parse_window
     from secretctl.naming import normalize_key, normalize_service
     from secretctl.output import format_table, to_json
@@ -130,13 +130,15 @@ def _run(
         warn(note)
     if options["as_json"]:
         click.echo(to_json(result.rows))
-        return
-    columns = COLUMNS[kind]
-    if not result.rows:
+    elif result.rows:
+        columns = COLUMNS[kind]
+        table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
+        click.echo(format_table([header for header, _ in columns], table))
+    else:
         warn(f"no {kind} found between {window.since_text} and {window.until_text}")
-        return
-    table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
-    click.echo(format_table([header for header, _ in columns], table))
+    if result.incomplete:  # the last line, and a status scripts that delete cannot miss
+        warn(result.incomplete)
+        ctx.exit(INCOMPLETE_STATUS)
 
 
 def _audited_service(stored: str, typed: str) -> str:
