@@ -19,6 +19,7 @@ import pytest
 from devtools.cloudtrail_events import (
     ACCOUNT,
     ORG_ID,
+    OTHER_ACCOUNT,
     REGION,
     LogWriter,
     TrailLayout,
@@ -338,6 +339,42 @@ def test_unused_over_unreadable_files_is_a_distinct_exit_status(
             "audit", kind, *services, *WINDOW_ARGS, "--source", str(trail["dir"]), timeout=120
         )
         assert other.returncode == 0, f"{kind}: a skipped file is a warning ({other.stderr})"
+
+
+def test_another_account_of_an_organisation_trail(
+    run: Run, trail: dict[str, Any], aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``--account`` reads that account's folder of an organisation trail, in s3:// and in a
+    synced directory. The secrets that exist are listed from SSM with the caller's
+    credentials, so ``unused`` for another account would list the caller's secrets as unread
+    in the other account's trail: it is refused; ``reads`` does not mix the caller's
+    parameters into the other account's answer."""
+    other = assumed_role("api-task", "t9", account=OTHER_ACCOUNT)
+    other_role = f"arn:aws:iam::{OTHER_ACCOUNT}:role/api-task"
+    records = [
+        put_parameter(SINCE + timedelta(hours=2), other, "/api/theirs", account=OTHER_ACCOUNT),
+        get_parameters_by_path(SINCE + timedelta(hours=3), other, "/api/", account=OTHER_ACCOUNT),
+    ]
+    org = tmp_path / "org-other"
+    layout = TrailLayout(org, prefix="trail", org_id=ORG_ID, account=OTHER_ACCOUNT)
+    LogWriter(layout).write(records)
+    upload_tree(moto_client("s3", aws_env), BUCKET, org)
+    for source in (f"s3://{BUCKET}/trail", str(org / "trail")):
+        writes = audit_json(run, trail, source, "writes", "api", "--account", OTHER_ACCOUNT)
+        assert [(r["parameter"], r["principal"]) for r in writes] == [
+            ("/api/theirs", other_role)
+        ], source
+        reads = audit_json(run, trail, source, "reads", "api", "--account", OTHER_ACCOUNT)
+        assert [(r["parameter"], r["principal"]) for r in reads] == [("/api/theirs", other_role)], (
+            f"{source}: the caller's /api/db_url, /api/token are not the other account's"
+        )
+        result = run(
+            "audit", "unused", *WINDOW_ARGS, "--source", source, "--account", OTHER_ACCOUNT
+        )
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert f"--account {OTHER_ACCOUNT}" in result.stderr
+        assert f"caller's account ({ACCOUNT})" in result.stderr
 
 
 class _Denying(BaseHTTPRequestHandler):
