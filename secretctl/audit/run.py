@@ -99,10 +99,17 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
         else frozenset()
     )
     scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
+    result = AuditResult([])
     existing: list[Existing] = []
     if question.kind in ("reads", "unused"):
-        existing = aws.existing(question.services)
-    result = AuditResult([])
+        if _caller_lists(aws, request):
+            existing = aws.existing(question.services)
+        else:  # reads: path reads count for the parameters the window's events name
+            result.notes.append(
+                f"note: --account {account} is not the caller's: path reads "
+                "(GetParametersByPath) count only for parameters named in the window's events "
+                "(SSM lists the caller's parameters, not that account's)"
+            )
     try:
         if kind == "athena":
             result.rows = _athena(aws, request, scope, existing, result, progress)
@@ -123,6 +130,24 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
         facts = []
     result.rows = answer(question, facts, existing)
     return result
+
+
+def _caller_lists(aws: Any, request: AuditRequest) -> bool:
+    """Whether SSM's list of the parameters that exist (the caller's credentials) is of the
+    audited account. ``unused`` for another account is refused: it would list the caller's
+    secrets as unread in that account's trail."""
+    if request.account is None:
+        return True
+    caller = aws.account()
+    if caller == request.account:
+        return True
+    if request.question.kind == "unused":
+        raise UsageError(
+            f"--account {request.account} with audit unused: the secrets that exist are listed "
+            f"from SSM in the caller's account ({caller}); run it with credentials for account "
+            f"{request.account}"
+        )
+    return False
 
 
 def _lookup(
