@@ -461,6 +461,16 @@ def test_rule_denied_service_filter(engine: Engine) -> None:
     assert len(engine(records, Question("denied", ()), [])) == 4
 
 
+def test_rule_denied_path_without_its_trailing_slash(engine: Engine) -> None:
+    bob = iam_user("bob")
+    records = [get_parameters_by_path(at(1), bob, "/api", denied=parameter_arn("/api"))]
+    rows = engine(records, Question("denied", ("api",)), [])
+    assert [r["target"] for r in rows] == ["/api"], (
+        "RULE: with SERVICE arguments a refused path read of the service's own path counts, "
+        "given as /svc or /svc/"
+    )
+
+
 def test_rule_denied_path_of_a_deeper_service(engine: Engine) -> None:
     bob = iam_user("bob")
     records = [get_parameters_by_path(at(1), bob, "/api/sub/", denied=parameter_arn("/api/sub"))]

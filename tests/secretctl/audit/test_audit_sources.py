@@ -452,6 +452,10 @@ def test_a_service_ssm_reserves_is_bad_input(run: Run, args: list[str]) -> None:
             ["--source", "athena", "--athena-table", "x;drop", "--athena-workgroup", "wg"],
             "invalid --athena-table 'x;drop'",
         ),
+        (
+            ["--source", "athena", "--athena-table", "cloudtrail", "--athena-workgroup", "wg"],
+            "invalid --athena-table 'cloudtrail': use DATABASE.TABLE",
+        ),
         (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
         (
             ["--source", "s3://trail/logs/AWSLogs/123456789012/CloudTrail/us-east-1/"],
