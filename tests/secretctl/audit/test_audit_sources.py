@@ -424,6 +424,55 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
     ]
 
 
+def _listing_only(moto_url: str) -> type[BaseHTTPRequestHandler]:
+    """An S3 endpoint that lists the bucket (moto's answer) and refuses every object, as S3
+    does with s3:ListBucket but without s3:GetObject."""
+    import urllib.request
+
+    class Handler(_Denying):
+        def do_GET(self) -> None:  # noqa: N802
+            if "list-type=" not in self.path and "delimiter=" not in self.path:
+                return super().do_GET()
+            with urllib.request.urlopen(moto_url + self.path) as answer:  # noqa: S310
+                body = answer.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+
+    return Handler
+
+
+def test_access_denied_on_the_log_files_is_one_line(
+    run: Run, trail: dict[str, Any], aws_env: dict[str, str]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _listing_only(aws_env["AWS_ENDPOINT_URL"]))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = run(
+            "audit",
+            "unused",
+            *WINDOW_ARGS,
+            "--source",
+            f"s3://{BUCKET}/trail",
+            env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"secretctl: error: access denied: s3:GetObject on s3://{BUCKET}/trail/AWSLogs/"
+    ), lines[0]
+    assert result.stdout == "", "no secret listed unused from logs that could not be read"
+
+
 @pytest.mark.parametrize(
     "args",
     [
