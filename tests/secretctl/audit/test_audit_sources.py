@@ -383,40 +383,56 @@ def test_another_account_of_an_organisation_trail(
 
 
 class _Denying(BaseHTTPRequestHandler):
-    """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket."""
+    """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket; with
+    ``listing`` (moto's URL) it lists the bucket as moto does and refuses every object, as S3
+    does with s3:ListBucket but without s3:GetObject."""
+
+    listing: str | None = None
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         return
 
     def do_GET(self) -> None:  # noqa: N802
-        body = (
-            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
-            b"<Message>Access Denied</Message></Error>"
+        import urllib.request
+
+        status, body = (
+            403,
+            (
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                b"<Message>Access Denied</Message></Error>"
+            ),
         )
-        self.send_response(403)
+        if self.listing and ("list-type=" in self.path or "delimiter=" in self.path):
+            with urllib.request.urlopen(self.listing + self.path) as answer:  # noqa: S310
+                status, body = 200, answer.read()
+        self.send_response(status)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
 
-def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, str]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Denying)
+def audit_over_s3_stub(run: Run, listing: str | None, *args: str) -> Any:
+    """``secretctl audit ARGS`` with S3 at a _Denying endpoint."""
+    handler = type("Stub", (_Denying,), {"listing": listing})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run(
+        return run(
             "audit",
-            "writes",
-            "api",
+            *args,
             *WINDOW_ARGS,
-            "--source",
-            "s3://locked-trail",
             env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
+            timeout=120,
         )
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, str]) -> None:
+    result = audit_over_s3_stub(run, None, "writes", "api", "--source", "s3://locked-trail")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "secretctl: error: access denied: s3:ListBucket on bucket locked-trail "
@@ -424,46 +440,12 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
     ]
 
 
-def _listing_only(moto_url: str) -> type[BaseHTTPRequestHandler]:
-    """An S3 endpoint that lists the bucket (moto's answer) and refuses every object, as S3
-    does with s3:ListBucket but without s3:GetObject."""
-    import urllib.request
-
-    class Handler(_Denying):
-        def do_GET(self) -> None:  # noqa: N802
-            if "list-type=" not in self.path and "delimiter=" not in self.path:
-                return super().do_GET()
-            with urllib.request.urlopen(moto_url + self.path) as answer:  # noqa: S310
-                body = answer.read()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return None
-
-    return Handler
-
-
 def test_access_denied_on_the_log_files_is_one_line(
     run: Run, trail: dict[str, Any], aws_env: dict[str, str]
 ) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _listing_only(aws_env["AWS_ENDPOINT_URL"]))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run(
-            "audit",
-            "unused",
-            *WINDOW_ARGS,
-            "--source",
-            f"s3://{BUCKET}/trail",
-            env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
-            timeout=120,
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    result = audit_over_s3_stub(
+        run, aws_env["AWS_ENDPOINT_URL"], "unused", "--source", f"s3://{BUCKET}/trail"
+    )
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
