@@ -382,6 +382,22 @@ def test_another_account_of_an_organisation_trail(
         assert f"caller's account ({ACCOUNT})" in result.stderr
 
 
+def test_unused_over_lookup_beyond_its_90_days_is_incomplete(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """LookupEvents holds 90 days: ``unused --since 120d`` over it cannot see a read 100 days
+    ago, and would list that secret for deletion. It is the incomplete answer (exit 3, the
+    last stderr line says why); the default 90 days is complete."""
+    env = {"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]}
+    result = run("audit", "unused", "--since", "120d", "--json", env_extra=env, timeout=120)
+    assert result.returncode == INCOMPLETE, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert "incomplete" in last and "90 days" in last, last
+    result = run("audit", "unused", "--json", env_extra=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "incomplete" not in result.stderr
+
+
 class _Denying(BaseHTTPRequestHandler):
     """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket; with
     ``listing`` (moto's URL) it lists the bucket as moto does and refuses every object, as S3
