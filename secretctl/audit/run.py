@@ -159,7 +159,13 @@ def _lookup(
 
     window = request.window
     note = lookup_note(window.since, datetime.now(timezone.utc))
-    if note:
+    if note and request.question.kind == "unused":
+        result.incomplete = (
+            f"warning: the answer is incomplete: LookupEvents holds the last {LOOKUP_DAYS} "
+            "days only, and a secret read only before them is listed as unused; use --source "
+            f"s3://BUCKET or --source athena (exit status {INCOMPLETE_STATUS})"
+        )
+    elif note:
         result.notes.append(note)
     pages = [0, 0]
 
