@@ -1,6 +1,7 @@
-"""Every rule of "What counts" (issue 8), each run by both engines: the local rules
-(``rules.classify`` + ``answers``) and the Athena SQL compiled from the same rules, run on
-DuckDB over the same records. A failure names the rule."""
+"""Every rule of "What counts" (issue 8), each run by every engine: the local rules
+(``rules.classify`` + ``answers``), the file engine (``scan.facts_of_log``: the log file
+decoded and pre-filtered as directories and s3:// are) and the Athena SQL compiled from the
+same rules, run on DuckDB over the same records. A failure names the rule."""
 
 from __future__ import annotations
 
