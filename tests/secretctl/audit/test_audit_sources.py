@@ -75,6 +75,7 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         get_parameters_by_path(t(1), TASK, "/api/", rng=rng),
         get_parameters_by_path(t(1), TASK, "/api/", next_token="AAE=", rng=rng),
         decrypt(t(1), TASK, parameter_arn("/api/db_url"), rng=rng),
+        decrypt(t(2), ALICE, parameter_arn("/api/token"), rng=rng),  # no SSM read by alice
         get_parameter(t(5), ALICE, parameter_arn("/api/db_url") + ":live", rng=rng),
         get_parameters(t(6), root(), ["/api/token", "/billing/key"], rng=rng),
         put_parameter(t(7), ALICE, "/api/new_key", rng=rng),
@@ -118,7 +119,7 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         )
         for i in range(120)
     ]
-    return records, [records[3]["eventID"], records[5]["eventID"]]
+    return records, [records[4]["eventID"], records[6]["eventID"]]
 
 
 @pytest.fixture
@@ -227,6 +228,7 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
         ("/api/old_key", task, 1),  # known from the delete
         ("/api/token", task, 1),
         ("/api/token", "arn:aws:iam::123456789012:root", 1),
+        ("/api/token", "arn:aws:iam::123456789012:user/alice", 0),  # a Decrypt alone
         ("/api/unused", task, 1),  # listed by SSM: the path read covers it
     ]
     unused = audit_json(run, trail, "lookup", "unused")
