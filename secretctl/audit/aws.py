@@ -29,6 +29,7 @@ class Aws:
         self.region: str = session.region_name
         self.retries = DEFAULT_RETRIES if retries is None else retries
         self._clients: dict[tuple[str, str], Any] = {}
+        self._account: str | None = None
 
     def client(self, service: str, mode: str = "adaptive", retries: int | None = None) -> Any:
         from botocore.config import Config
@@ -47,9 +48,11 @@ class Aws:
         return self._clients[key]
 
     def account(self) -> str:
-        """The caller's account (sts:GetCallerIdentity)."""
-        with aws_errors("sts:GetCallerIdentity", "the caller"):
-            return str(self.client("sts").get_caller_identity()["Account"])
+        """The caller's account (sts:GetCallerIdentity, asked once)."""
+        if self._account is None:
+            with aws_errors("sts:GetCallerIdentity", "the caller"):
+                self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
 
     def secrets_key_ids(self, configured: str) -> frozenset[str]:
         """Every way a KMS event may name the secrets key: the configured id or alias, and

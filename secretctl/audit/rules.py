@@ -24,11 +24,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from secretctl.naming import RESERVED_SERVICE, SSM_RESERVED_PREFIXES
+
 SSM = "ssm.amazonaws.com"
 KMS = "kms.amazonaws.com"
 SOURCES = (SSM, KMS)
 DENIED_CODES = ("AccessDenied", "AccessDeniedException")
-RESERVED_PREFIX = "/_chamber/"  # chamber's own configuration: never a secret (compared lowercase)
+# Names no secretctl service holds (matched on the lowercased name): chamber's own
+# configuration /_chamber/..., and every name SSM reserves, beginning with aws or ssm in any case
+# (PutParameter refuses them; SSM publishes /aws/service/... public parameters and
+# /aws/reference/secretsmanager/... references there).
+RESERVED_NAME_RE = (
+    "^/(" + "|".join([re.escape(RESERVED_SERVICE) + "/", *SSM_RESERVED_PREFIXES]) + ")"
+)
 
 # --- patterns (the same text runs in Python's re, Trino's and DuckDB's regexp functions) ---
 SEGMENT = "[A-Za-z0-9_.-]+"
@@ -45,6 +53,7 @@ _SECRET_NAME = re.compile(SECRET_NAME_RE)
 _PARAMETER_ARN = re.compile(PARAMETER_ARN_RE)
 _SELECTOR = re.compile(SELECTOR_RE)
 _DENIED_RESOURCE = re.compile(DENIED_RESOURCE_RE)
+_RESERVED_NAME = re.compile(RESERVED_NAME_RE)
 
 
 @dataclass(frozen=True)
@@ -180,8 +189,15 @@ def principal(identity: Any) -> str:
 
 
 def is_audited_name(name: str) -> bool:
-    """A secretctl secret ``/<service>/<key>``, never chamber's ``/_chamber/...``."""
-    return bool(_SECRET_NAME.match(name)) and not name.lower().startswith(RESERVED_PREFIX)
+    """A secretctl secret ``/<service>/<key>``: never chamber's ``/_chamber/...``, nor a name
+    SSM reserves (``/aws...``, ``/ssm...``)."""
+    return bool(_SECRET_NAME.match(name)) and not _RESERVED_NAME.match(name.lower())
+
+
+def is_audited_path(path: str) -> bool:
+    """Whether a path (trailing ``/`` removed) may hold secretctl secrets: not ``/_chamber``
+    nor a path SSM reserves (``/aws/service``); the root ``/`` may."""
+    return not _RESERVED_NAME.match(path.lower() + "/")
 
 
 def parameter_of(value: Any, scope: Scope) -> str | None:
@@ -326,7 +342,8 @@ def _denied(
                 continue
             for value in _values(request, field, many):
                 if holds == "path" and isinstance(value, str):
-                    targets.append((value, strip_path(value), True))
+                    if is_audited_path(strip_path(value)):
+                        targets.append((value, strip_path(value), True))
                 elif holds == "parameter" and (name := parameter_of(value, scope)):
                     targets.append((name, name, False))
         if all(request.get(field) is None for field, _, _ in fields):

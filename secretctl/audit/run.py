@@ -37,6 +37,12 @@ class AuditRequest:
 class AuditResult:
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)  # for stderr: skipped files, empty windows
+    # why an `unused` answer is incomplete ("" when it is not): some log files of the window
+    # could not be read, so a secret read only in them is listed (exit INCOMPLETE_STATUS)
+    incomplete: str = ""
+
+
+INCOMPLETE_STATUS = 3
 
 
 def source_kind(request: AuditRequest) -> str:
@@ -93,10 +99,17 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
         else frozenset()
     )
     scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
+    result = AuditResult([])
     existing: list[Existing] = []
     if question.kind in ("reads", "unused"):
-        existing = aws.existing(question.services)
-    result = AuditResult([])
+        if _caller_lists(aws, request):
+            existing = aws.existing(question.services)
+        else:  # reads: path reads count for the parameters the window's events name
+            result.notes.append(
+                f"note: --account {account} is not the caller's: path reads "
+                "(GetParametersByPath) count only for parameters named in the window's events "
+                "(SSM lists the caller's parameters, not that account's)"
+            )
     try:
         if kind == "athena":
             result.rows = _athena(aws, request, scope, existing, result, progress)
@@ -119,6 +132,24 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
     return result
 
 
+def _caller_lists(aws: Any, request: AuditRequest) -> bool:
+    """Whether SSM's list of the parameters that exist (the caller's credentials) is of the
+    audited account. ``unused`` for another account is refused: it would list the caller's
+    secrets as unread in that account's trail."""
+    if request.account is None:
+        return True
+    caller = aws.account()
+    if caller == request.account:
+        return True
+    if request.question.kind == "unused":
+        raise UsageError(
+            f"--account {request.account} with audit unused: the secrets that exist are listed "
+            f"from SSM in the caller's account ({caller}); run it with credentials for account "
+            f"{request.account}"
+        )
+    return False
+
+
 def _lookup(
     aws: Any, request: AuditRequest, scope: Scope, result: AuditResult, progress: Progress
 ) -> list[Fact]:
@@ -128,7 +159,13 @@ def _lookup(
 
     window = request.window
     note = lookup_note(window.since, datetime.now(timezone.utc))
-    if note:
+    if note and request.question.kind == "unused":
+        result.incomplete = (
+            f"warning: the answer is incomplete: LookupEvents holds the last {LOOKUP_DAYS} "
+            "days only, and a secret read only before them is listed as unused; use --source "
+            f"s3://BUCKET or --source athena (exit status {INCOMPLETE_STATUS})"
+        )
+    elif note:
         result.notes.append(note)
     pages = [0, 0]
 
@@ -197,9 +234,10 @@ def _files(
     if not scanned.files:
         return None
     if scanned.warnings and request.question.kind == "unused":
-        result.notes.append(
-            f"warning: {len(scanned.warnings)} of {len(refs)} log files could not be read: a "
-            "secret read only in them is listed as unused"
+        result.incomplete = (
+            f"warning: the answer is incomplete: {len(scanned.warnings)} of {len(refs)} log "
+            "files could not be read, and a secret read only in them is listed as unused "
+            f"(exit status {INCOMPLETE_STATUS})"
         )
     return scanned.facts
 

@@ -25,7 +25,7 @@ from secretctl.audit.rules import (
     PARAMETER_CONTEXT,
     PATH_RULE,
     PRINCIPAL_FIELDS,
-    RESERVED_PREFIX,
+    RESERVED_NAME_RE,
     SECRET_NAME_RE,
     SELECTOR_RE,
     SOURCES,
@@ -88,8 +88,12 @@ def is_audited(name: str) -> str:
     """``rules.is_audited_name`` in SQL."""
     return (
         f"({name} IS NOT NULL AND regexp_like({name}, {quote(SECRET_NAME_RE)}) "
-        f"AND NOT starts_with(lower({name}), {quote(RESERVED_PREFIX)}))"
+        f"AND NOT {_reserved(name)})"
     )
+
+
+def _reserved(name: str) -> str:
+    return f"regexp_like(lower({name}), {quote(RESERVED_NAME_RE)})"
 
 
 def principal_sql() -> str:
@@ -323,6 +327,7 @@ refusals AS (
          holds
   FROM targets
   WHERE target IS NOT NULL AND (holds <> 'parameter' OR {is_audited("target")})
+    AND (holds <> 'path' OR NOT {_reserved("under || '/'")})
 )
 SELECT eventtime AS "time", principal, action, target, errorcode AS error
 FROM refusals

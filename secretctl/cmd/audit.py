@@ -99,7 +99,7 @@ def _run(
 ) -> None:
     from secretctl.audit.answers import Question
     from secretctl.audit.progress import Progress
-    from secretctl.audit.run import AuditRequest, run_audit
+    from secretctl.audit.run import INCOMPLETE_STATUS, AuditRequest, run_audit
     from secretctl.audit.window import DEFAULT_DAYS, UNUSED_DEFAULT_DAYS, parse_window
     from secretctl.naming import normalize_key, normalize_service
     from secretctl.output import format_table, to_json
@@ -107,7 +107,7 @@ def _run(
     preserve = options["preserve_case"]
     question = Question(
         kind,
-        tuple(normalize_service(s, preserve) for s in services),
+        tuple(_audited_service(normalize_service(s, preserve), s) for s in services),
         normalize_key(key, preserve) if key is not None else None,
     )
     window = parse_window(
@@ -130,13 +130,28 @@ def _run(
         warn(note)
     if options["as_json"]:
         click.echo(to_json(result.rows))
-        return
-    columns = COLUMNS[kind]
-    if not result.rows:
+    elif result.rows:
+        columns = COLUMNS[kind]
+        table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
+        click.echo(format_table([header for header, _ in columns], table))
+    else:
         warn(f"no {kind} found between {window.since_text} and {window.until_text}")
-        return
-    table = [[_cell(field, row[field]) for _, field in columns] for row in result.rows]
-    click.echo(format_table([header for header, _ in columns], table))
+    if result.incomplete:  # the last line, and a status scripts that delete cannot miss
+        warn(result.incomplete)
+        ctx.exit(INCOMPLETE_STATUS)
+
+
+def _audited_service(stored: str, typed: str) -> str:
+    """A service the audit can be about: not one whose names SSM reserves."""
+    from secretctl.errors import UsageError
+    from secretctl.naming import SSM_RESERVED_PREFIXES
+
+    if stored.lower().startswith(SSM_RESERVED_PREFIXES):
+        raise UsageError(
+            f"invalid service name {typed!r}: SSM reserves names that begin with 'aws' or "
+            "'ssm' (in any case), so no secretctl secret is there"
+        )
+    return stored
 
 
 def _cell(field: str, value: Any) -> str:

@@ -1,5 +1,6 @@
 """What the audit tests share: a scope and window, the engines that answer a question over a
-list of records (the local rules, and the Athena SQL run on DuckDB), and the CloudTrail table
+list of records (the local rules, the file engine's decoding and pre-filter, and the Athena SQL
+run on DuckDB), and the CloudTrail table
 in the shape of AWS's DDL."""
 
 from __future__ import annotations
@@ -172,4 +173,21 @@ def athena_answer_on_duckdb(
     return athena_answer(question, found, present)
 
 
-ENGINES = {"local": local_answer, "athena-sql": athena_answer_on_duckdb}
+def files_answer(
+    records: Iterable[dict[str, Any]],
+    question: Question,
+    present: Iterable[Existing] = (),
+    scope: Scope = SCOPE,
+) -> list[dict]:
+    """The file engine (directories and s3://): the records as one gzip log file, decoded and
+    pre-filtered by ``scan.facts_of_log`` as every file is."""
+    import gzip
+
+    from secretctl.audit.scan import facts_of_log
+
+    data = gzip.compress(json.dumps({"Records": list(records)}).encode())
+    facts, _ = facts_of_log(data, scope, question)
+    return answer(question, facts, present)
+
+
+ENGINES = {"local": local_answer, "files": files_answer, "athena-sql": athena_answer_on_duckdb}

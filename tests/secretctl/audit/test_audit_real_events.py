@@ -1,7 +1,7 @@
 """Records shaped like AWS's own published CloudTrail examples, where they differ from what
 ``devtools.cloudtrail_events`` generates: KMS refusals that name no key, events of other
-accounts in one directory. Each runs through both engines (the local rules and the Athena
-SQL on DuckDB); a failure names the rule."""
+accounts in one directory. Each runs through every engine (the local rules, the file
+engine and the Athena SQL on DuckDB); a failure names the rule."""
 
 from __future__ import annotations
 

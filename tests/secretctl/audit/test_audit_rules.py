@@ -1,6 +1,7 @@
-"""Every rule of "What counts" (issue 8), each run by both engines: the local rules
-(``rules.classify`` + ``answers``) and the Athena SQL compiled from the same rules, run on
-DuckDB over the same records. A failure names the rule."""
+"""Every rule of "What counts" (issue 8), each run by every engine: the local rules
+(``rules.classify`` + ``answers``), the file engine (``scan.facts_of_log``: the log file
+decoded and pre-filtered as directories and s3:// are) and the Athena SQL compiled from the
+same rules, run on DuckDB over the same records. A failure names the rule."""
 
 from __future__ import annotations
 
@@ -265,6 +266,47 @@ def test_rule_chamber_parameters_never_count(engine: Engine) -> None:
     ]
 
 
+RESERVED = [  # names SSM keeps for itself (public parameters, Secrets Manager references)
+    "/aws/service/global-infrastructure/regions",
+    "/aws/reference/secretsmanager/prod-db",
+    "/AWS/x/y",
+    "/awsx/key",
+    "/ssm/x/y",
+    "/SSMdocs/key",
+    "/_chamber/config",
+]
+
+
+def test_rule_names_ssm_reserves_never_count(engine: Engine) -> None:
+    from secretctl.audit.rules import is_audited_name
+
+    assert [n for n in RESERVED if is_audited_name(n)] == [], (
+        "RULE: SSM's reserved names (/aws..., /ssm..., any case) and /_chamber/... are no "
+        "secretctl service's"
+    )
+    bob = iam_user("bob")
+    records = [get_parameter(at(1), bob, "/api/a", denied=parameter_arn("/api/a"))]
+    for i, name in enumerate(RESERVED):
+        records += [
+            get_parameter(at(1, minute=i), bob, name, denied=parameter_arn(name)),
+            get_parameters_by_path(
+                at(2, minute=i),
+                bob,
+                name.rpartition("/")[0] + "/",
+                denied=parameter_arn(name.rpartition("/")[0]),
+            ),
+            get_parameter(at(3, minute=i), TASK, name),
+            put_parameter(at(4, minute=i), ALICE, name),
+        ]
+    rows = engine(records, Question("denied", ()), [])
+    assert [r["target"] for r in rows] == ["/api/a"], (
+        "RULE: with no SERVICE, denied lists no refusal on a name or path SSM reserves "
+        "(/aws..., /ssm...) or on /_chamber/..."
+    )
+    rows = engine(records, Question("unused", ()), existing("/api/a"))
+    assert [r["parameter"] for r in rows] == ["/api/a"]
+
+
 def test_rule_unused_lists_only_existing_unread_parameters(engine: Engine) -> None:
     records = [get_parameter(at(1), TASK, "/api/db_url"), get_parameter(at(1), TASK, "/api/gone")]
     rows = engine(records, Question("unused", ("api",)), existing("/api/db_url", "/api/token"))
@@ -418,6 +460,16 @@ def test_rule_denied_service_filter(engine: Engine) -> None:
         "RULE: with SERVICE arguments only targets under those services count"
     )
     assert len(engine(records, Question("denied", ()), [])) == 4
+
+
+def test_rule_denied_path_without_its_trailing_slash(engine: Engine) -> None:
+    bob = iam_user("bob")
+    records = [get_parameters_by_path(at(1), bob, "/api", denied=parameter_arn("/api"))]
+    rows = engine(records, Question("denied", ("api",)), [])
+    assert [r["target"] for r in rows] == ["/api"], (
+        "RULE: with SERVICE arguments a refused path read of the service's own path counts, "
+        "given as /svc or /svc/"
+    )
 
 
 def test_rule_denied_path_of_a_deeper_service(engine: Engine) -> None:

@@ -19,6 +19,7 @@ import pytest
 from devtools.cloudtrail_events import (
     ACCOUNT,
     ORG_ID,
+    OTHER_ACCOUNT,
     REGION,
     LogWriter,
     TrailLayout,
@@ -50,6 +51,7 @@ WINDOW_ARGS = ["--since", cloudtrail_time(SINCE), "--until", cloudtrail_time(UNT
 BUCKET = "trail-bucket"
 TASK = assumed_role("api-task", "t1", path="/ecs/")
 ALICE = iam_user("alice")
+INCOMPLETE = 3  # the exit status of an `unused` answer that some log files are missing from
 
 
 def moto_client(service: str, aws_env: dict[str, str]) -> Any:
@@ -73,6 +75,7 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         get_parameters_by_path(t(1), TASK, "/api/", rng=rng),
         get_parameters_by_path(t(1), TASK, "/api/", next_token="AAE=", rng=rng),
         decrypt(t(1), TASK, parameter_arn("/api/db_url"), rng=rng),
+        decrypt(t(2), ALICE, parameter_arn("/api/token"), rng=rng),  # no SSM read by alice
         get_parameter(t(5), ALICE, parameter_arn("/api/db_url") + ":live", rng=rng),
         get_parameters(t(6), root(), ["/api/token", "/billing/key"], rng=rng),
         put_parameter(t(7), ALICE, "/api/new_key", rng=rng),
@@ -91,6 +94,16 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         get_parameter(
             SINCE + timedelta(days=1, hours=23, minutes=58), ALICE, "/billing/key", rng=rng
         ),  # delivered into the next day's folder
+        get_parameter(  # a name SSM reserves: no secretctl service's
+            t(11),
+            iam_user("mallory"),
+            "/aws/reference/secretsmanager/prod-db",
+            denied=parameter_arn("/aws/reference/secretsmanager/prod-db"),
+            rng=rng,
+        ),
+        get_parameters_by_path(
+            t(11), iam_user("mallory"), "/_chamber/", denied=parameter_arn("/_chamber"), rng=rng
+        ),
         get_parameter(SINCE - timedelta(minutes=1), ALICE, "/api/unused", rng=rng),  # before
         get_parameter(UNTIL, ALICE, "/api/unused", rng=rng),  # at until: excluded
     ]
@@ -106,7 +119,7 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         )
         for i in range(120)
     ]
-    return records, [records[3]["eventID"], records[5]["eventID"]]
+    return records, [records[4]["eventID"], records[6]["eventID"]]
 
 
 @pytest.fixture
@@ -148,14 +161,18 @@ def trail(tmp_path: Path, aws_env: dict[str, str]) -> Iterator[dict[str, Any]]:
 
 QUESTIONS = [
     ("reads", ["api"]),
+    ("reads", ["api", "db_url"]),
     ("unused", []),
+    ("unused", ["billing"]),
     ("denied", []),
     ("writes", ["api"]),
     ("denied", ["billing"]),
 ]
 
 
-def audit_json(run: Run, trail: dict[str, Any], source: str, *args: str) -> list[dict]:
+def audit_json(
+    run: Run, trail: dict[str, Any], source: str, *args: str, status: int = 0
+) -> list[dict]:
     result = run(
         "audit",
         *args,
@@ -166,7 +183,7 @@ def audit_json(run: Run, trail: dict[str, Any], source: str, *args: str) -> list
         env_extra={"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]},
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
@@ -180,10 +197,18 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
     )
     for kind, services in QUESTIONS:
         answers = {
-            source: audit_json(run, trail, source, kind, *services)
-            for source in ("lookup", f"s3://{BUCKET}/trail", str(trail["dir"]))
+            source: audit_json(run, trail, source, kind, *services, status=status)
+            for source, status in (
+                ("lookup", 0),
+                (f"s3://{BUCKET}/trail", 0),
+                # the directory holds a file that is no log: unused's answer is incomplete
+                (str(trail["dir"]), INCOMPLETE if kind == "unused" else 0),
+            )
         }
-        question = Question(kind, tuple(services))
+        if kind in ("reads", "writes"):  # SERVICE [KEY]
+            question = Question(kind, (services[0],), (services[1:] or [None])[0])
+        else:
+            question = Question(kind, tuple(services))
         answers["athena-sql"] = athena_answer_on_duckdb(
             trail["records"],
             question,
@@ -203,10 +228,15 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
         ("/api/old_key", task, 1),  # known from the delete
         ("/api/token", task, 1),
         ("/api/token", "arn:aws:iam::123456789012:root", 1),
+        ("/api/token", "arn:aws:iam::123456789012:user/alice", 0),  # a Decrypt alone
         ("/api/unused", task, 1),  # listed by SSM: the path read covers it
     ]
     unused = audit_json(run, trail, "lookup", "unused")
     assert [r["parameter"] for r in unused] == ["/billing/spare"]
+    denied = audit_json(run, trail, "lookup", "denied")
+    assert [r["target"][:13] for r in denied] == ["/billing/key", "arn:aws:kms:u"], (
+        "no refusal on a name SSM reserves (/aws/...) or on /_chamber/ is a secretctl service's"
+    )
 
 
 def test_lookup_stays_under_two_requests_per_second(run: Run, trail: dict[str, Any]) -> None:
@@ -298,46 +328,167 @@ def test_unused_without_a_log_file_read_lists_no_secret(
         assert "no log file was read: no secret is reported unused" in result.stderr, source
 
 
+def test_unused_over_unreadable_files_is_a_distinct_exit_status(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """``unused`` is the list of secrets to delete: when some log files of the window could
+    not be read, a secret read only in them is listed. Scripts that delete what ``unused``
+    lists must see that in the exit status (3), and people in the last line of stderr."""
+    result = run(
+        "audit", "unused", *WINDOW_ARGS, "--source", str(trail["dir"]), "--json", timeout=120
+    )
+    assert result.returncode == INCOMPLETE, result.stderr
+    assert [r["parameter"] for r in json.loads(result.stdout)] == ["/billing/spare"]
+    last = result.stderr.splitlines()[-1]
+    assert "incomplete" in last and "1 of" in last and "log files could not be read" in last
+    for kind, services in (("reads", ["api"]), ("writes", ["api"]), ("denied", [])):
+        other = run(
+            "audit", kind, *services, *WINDOW_ARGS, "--source", str(trail["dir"]), timeout=120
+        )
+        assert other.returncode == 0, f"{kind}: a skipped file is a warning ({other.stderr})"
+
+
+def test_another_account_of_an_organisation_trail(
+    run: Run, trail: dict[str, Any], aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``--account`` reads that account's folder of an organisation trail, in s3:// and in a
+    synced directory. The secrets that exist are listed from SSM with the caller's
+    credentials, so ``unused`` for another account would list the caller's secrets as unread
+    in the other account's trail: it is refused; ``reads`` does not mix the caller's
+    parameters into the other account's answer."""
+    other = assumed_role("api-task", "t9", account=OTHER_ACCOUNT)
+    other_role = f"arn:aws:iam::{OTHER_ACCOUNT}:role/api-task"
+    records = [
+        put_parameter(SINCE + timedelta(hours=2), other, "/api/theirs", account=OTHER_ACCOUNT),
+        get_parameters_by_path(SINCE + timedelta(hours=3), other, "/api/", account=OTHER_ACCOUNT),
+    ]
+    org = tmp_path / "org-other"
+    layout = TrailLayout(org, prefix="trail", org_id=ORG_ID, account=OTHER_ACCOUNT)
+    LogWriter(layout).write(records)
+    upload_tree(moto_client("s3", aws_env), BUCKET, org)
+    for source in (f"s3://{BUCKET}/trail", str(org / "trail")):
+        writes = audit_json(run, trail, source, "writes", "api", "--account", OTHER_ACCOUNT)
+        assert [(r["parameter"], r["principal"]) for r in writes] == [
+            ("/api/theirs", other_role)
+        ], source
+        reads = audit_json(run, trail, source, "reads", "api", "--account", OTHER_ACCOUNT)
+        assert [(r["parameter"], r["principal"]) for r in reads] == [("/api/theirs", other_role)], (
+            f"{source}: the caller's /api/db_url, /api/token are not the other account's"
+        )
+        result = run(
+            "audit", "unused", *WINDOW_ARGS, "--source", source, "--account", OTHER_ACCOUNT
+        )
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert f"--account {OTHER_ACCOUNT}" in result.stderr
+        assert f"caller's account ({ACCOUNT})" in result.stderr
+
+
+def test_unused_over_lookup_beyond_its_90_days_is_incomplete(
+    run: Run, trail: dict[str, Any]
+) -> None:
+    """LookupEvents holds 90 days: ``unused --since 120d`` over it cannot see a read 100 days
+    ago, and would list that secret for deletion. It is the incomplete answer (exit 3, the
+    last stderr line says why); the default 90 days is complete."""
+    env = {"AWS_ENDPOINT_URL_CLOUDTRAIL": trail["url"]}
+    result = run("audit", "unused", "--since", "120d", "--json", env_extra=env, timeout=120)
+    assert result.returncode == INCOMPLETE, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert "incomplete" in last and "90 days" in last, last
+    result = run("audit", "unused", "--json", env_extra=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "incomplete" not in result.stderr
+
+
 class _Denying(BaseHTTPRequestHandler):
-    """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket."""
+    """An S3 endpoint that refuses everything, as S3 does without s3:ListBucket; with
+    ``listing`` (moto's URL) it lists the bucket as moto does and refuses every object, as S3
+    does with s3:ListBucket but without s3:GetObject."""
+
+    listing: str | None = None
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         return
 
     def do_GET(self) -> None:  # noqa: N802
-        body = (
-            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
-            b"<Message>Access Denied</Message></Error>"
+        import urllib.request
+
+        status, body = (
+            403,
+            (
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                b"<Message>Access Denied</Message></Error>"
+            ),
         )
-        self.send_response(403)
+        if self.listing and ("list-type=" in self.path or "delimiter=" in self.path):
+            with urllib.request.urlopen(self.listing + self.path) as answer:  # noqa: S310
+                status, body = 200, answer.read()
+        self.send_response(status)
         self.send_header("Content-Type", "application/xml")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
 
-def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, str]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Denying)
+def audit_over_s3_stub(run: Run, listing: str | None, *args: str) -> Any:
+    """``secretctl audit ARGS`` with S3 at a _Denying endpoint."""
+    handler = type("Stub", (_Denying,), {"listing": listing})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run(
+        return run(
             "audit",
-            "writes",
-            "api",
+            *args,
             *WINDOW_ARGS,
-            "--source",
-            "s3://locked-trail",
             env_extra={"AWS_ENDPOINT_URL_S3": url, "SECRETCTL_RETRIES": "0"},
+            timeout=120,
         )
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, str]) -> None:
+    result = audit_over_s3_stub(run, None, "writes", "api", "--source", "s3://locked-trail")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "secretctl: error: access denied: s3:ListBucket on bucket locked-trail "
         "(the caller's IAM policy does not allow it)"
     ]
+
+
+def test_access_denied_on_the_log_files_is_one_line(
+    run: Run, trail: dict[str, Any], aws_env: dict[str, str]
+) -> None:
+    result = audit_over_s3_stub(
+        run, aws_env["AWS_ENDPOINT_URL"], "unused", "--source", f"s3://{BUCKET}/trail"
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"secretctl: error: access denied: s3:GetObject on s3://{BUCKET}/trail/AWSLogs/"
+    ), lines[0]
+    assert result.stdout == "", "no secret listed unused from logs that could not be read"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reads", "aws"],
+        ["writes", "aws/service", "key"],
+        ["unused", "api", "SSM"],
+        ["denied", "awsconfig"],
+    ],
+)
+def test_a_service_ssm_reserves_is_bad_input(run: Run, args: list[str]) -> None:
+    """Names that begin with aws or ssm are SSM's (public parameters, Secrets Manager
+    references): no secretctl service can be there, so asking about one is a mistake."""
+    result = run("audit", *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "SSM reserves names that begin with 'aws' or 'ssm'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -354,6 +505,10 @@ def test_access_denied_on_the_bucket_is_one_line(run: Run, aws_env: dict[str, st
         (
             ["--source", "athena", "--athena-table", "x;drop", "--athena-workgroup", "wg"],
             "invalid --athena-table 'x;drop'",
+        ),
+        (
+            ["--source", "athena", "--athena-table", "cloudtrail", "--athena-workgroup", "wg"],
+            "invalid --athena-table 'cloudtrail': use DATABASE.TABLE",
         ),
         (["--source", "s3://Bad_Bucket"], "not a valid bucket name"),
         (
