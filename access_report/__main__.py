@@ -117,6 +117,13 @@ def _main(argv: list[str] | None = None) -> int:
         parser.error("--diff takes OLD and NEW and no other stack file or --preflight")
     if not args.diff and not args.stack_file:
         parser.error("give a stack file (Pulumi.<stack>.yaml), or --diff OLD NEW")
+    if args.account and (args.diff or args.preflight or fmt == "mermaid"):
+        return _fail(
+            "--account is for the report: --preflight checks the account your credentials act "
+            "in, and --diff and --format mermaid draw from the configs alone"
+        )
+    if args.region and (args.diff or fmt == "mermaid"):
+        return _fail("--region is for the report and --preflight; --diff and mermaid use none")
     try:
         if args.diff:
             return _diff(args.diff[0], args.diff[1], fmt)

@@ -289,6 +289,11 @@ def test_a_git_path_that_exists_nowhere_is_an_error(stack_file: StackFile, tmp_p
         (["--diff", "missing/Pulumi.a.yaml", "Pulumi.dev.yaml"], "No such file or directory"),
         (["--diff", "git:main", "git:main"], "name a revision and a file"),
         (["--diff", "Pulumi.dev.yaml", "README.md"], "is not a stack config file"),
+        # options that do not apply are refused, not silently ignored
+        (["--diff", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "--account", "1"], "--account is for"),
+        (["--preflight", "Pulumi.dev.yaml", "--account", "1"], "--account is for"),
+        (["--format", "mermaid", "Pulumi.dev.yaml", "--account", "1"], "--account is for"),
+        (["--diff", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "--region", "x"], "--region is for"),
     ],
 )
 def test_bad_sources_are_one_line_errors(args: list[str], message: str) -> None:
