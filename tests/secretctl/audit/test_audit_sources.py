@@ -32,6 +32,7 @@ from devtools.cloudtrail_events import (
     get_parameters,
     get_parameters_by_path,
     iam_user,
+    key_arn,
     kms,
     parameter_arn,
     put_parameter,
@@ -431,6 +432,9 @@ def test_denied_for_another_account_attributes_kms_refusals_to_its_own_key(
         refused(5),  # a key ARN only: whose key it is cannot be told
     ]
     records[0]["resources"][0]["ARN"] = caller_key
+    records[0]["errorMessage"] = records[0]["errorMessage"].replace(
+        key_arn(OTHER_ACCOUNT), caller_key
+    )
     org = tmp_path / "org-other"
     LogWriter(TrailLayout(org, account=OTHER_ACCOUNT)).write(records)
     result = run(
@@ -449,11 +453,32 @@ def test_denied_for_another_account_attributes_kms_refusals_to_its_own_key(
     assert [r["target"] for r in rows] == [
         alias_arn,
         "alias/parameter_store_key",
-        f"arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        key_arn(OTHER_ACCOUNT),
     ], "a KMS refusal for another account counts on that account's secrets key only"
     assert f"--account {OTHER_ACCOUNT}" in result.stderr and "PARAMETER_ARN" in result.stderr, (
         "a note says which KMS refusals are not attributed for another account"
     )
+    their_key = key_arn(OTHER_ACCOUNT)
+    result = run(
+        "audit",
+        "denied",
+        *WINDOW_ARGS,
+        "--source",
+        str(org),
+        "--account",
+        OTHER_ACCOUNT,
+        "--json",
+        env_extra={"SECRETCTL_KMS_KEY": their_key},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [r["target"] for r in json.loads(result.stdout)] == [
+        alias_arn,
+        "alias/parameter_store_key",
+        their_key,
+        their_key,
+    ], "SECRETCTL_KMS_KEY set to that account's key ARN counts the refusals naming it"
+    assert "PARAMETER_ARN" not in result.stderr
 
 
 def test_unused_over_lookup_beyond_its_90_days_is_incomplete(
