@@ -67,21 +67,23 @@ def assumed_role(
     ``issuer``: a session whose ``sessionContext`` has no ``sessionIssuer`` (as some
     web-identity and federated sessions are recorded), only its web-identity data."""
     role_id = "AROA" + uuid.uuid5(uuid.NAMESPACE_DNS, role).hex[:17].upper()
-    if not issuer:
-        return {
-            "type": "AssumedRole",
-            "principalId": f"{role_id}:{session}",
-            "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
+    context: dict[str, Any] = {
+        "webIdFederationData": {},
+        "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
+    }
+    if issuer:
+        context["sessionIssuer"] = {
+            "type": "Role",
+            "principalId": role_id,
+            "arn": f"arn:aws:iam::{account}:role{path}{role}",
             "accountId": account,
-            "accessKeyId": "ASIAIOSFODNN7EXAMPLE",
-            "sessionContext": {
-                "webIdFederationData": {
-                    "federatedProvider": "arn:aws:iam::"
-                    f"{account}:oidc-provider/token.actions.githubusercontent.com",
-                    "attributes": {},
-                },
-                "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
-            },
+            "userName": role,
+        }
+    else:
+        context["webIdFederationData"] = {
+            "federatedProvider": f"arn:aws:iam::{account}:oidc-provider/"
+            "token.actions.githubusercontent.com",
+            "attributes": {},
         }
     return {
         "type": "AssumedRole",
@@ -89,17 +91,7 @@ def assumed_role(
         "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
         "accountId": account,
         "accessKeyId": "ASIAIOSFODNN7EXAMPLE",
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": role_id,
-                "arn": f"arn:aws:iam::{account}:role{path}{role}",
-                "accountId": account,
-                "userName": role,
-            },
-            "webIdFederationData": {},
-            "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
-        },
+        "sessionContext": context,
     }
 
 

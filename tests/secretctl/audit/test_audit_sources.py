@@ -297,7 +297,11 @@ def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
     result, service = _writes_over_a_throttling_lookup(run)
     assert result.returncode == 0, result.stderr
     assert service.throttled >= 1, "the endpoint throttled (limit 1/s)"
-    assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
+    assert [r["action"] for r in json.loads(result.stdout)] == [
+        "PutParameter",
+        "DeleteParameter",
+        "DeleteParameters",
+    ]
 
 
 def test_global_retries_reach_the_audit(run: Run, aws_env: dict[str, str]) -> None:
@@ -437,48 +441,26 @@ def test_denied_for_another_account_attributes_kms_refusals_to_its_own_key(
     )
     org = tmp_path / "org-other"
     LogWriter(TrailLayout(org, account=OTHER_ACCOUNT)).write(records)
-    result = run(
-        "audit",
-        "denied",
-        *WINDOW_ARGS,
-        "--source",
-        str(org),
-        "--account",
-        OTHER_ACCOUNT,
-        "--json",
-        timeout=120,
+
+    def denied(**env: str) -> tuple[list[str], str]:
+        args = ["--source", str(org), "--account", OTHER_ACCOUNT, "--json"]
+        result = run("audit", "denied", *WINDOW_ARGS, *args, env_extra=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return [r["target"] for r in json.loads(result.stdout)], result.stderr
+
+    targets, stderr = denied()
+    assert targets == [alias_arn, "alias/parameter_store_key", key_arn(OTHER_ACCOUNT)], (
+        "a KMS refusal for another account counts on that account's secrets key only"
     )
-    assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
-    assert [r["target"] for r in rows] == [
-        alias_arn,
-        "alias/parameter_store_key",
-        key_arn(OTHER_ACCOUNT),
-    ], "a KMS refusal for another account counts on that account's secrets key only"
-    assert f"--account {OTHER_ACCOUNT}" in result.stderr and "PARAMETER_ARN" in result.stderr, (
+    assert f"--account {OTHER_ACCOUNT}" in stderr and "PARAMETER_ARN" in stderr, (
         "a note says which KMS refusals are not attributed for another account"
     )
     their_key = key_arn(OTHER_ACCOUNT)
-    result = run(
-        "audit",
-        "denied",
-        *WINDOW_ARGS,
-        "--source",
-        str(org),
-        "--account",
-        OTHER_ACCOUNT,
-        "--json",
-        env_extra={"SECRETCTL_KMS_KEY": their_key},
-        timeout=120,
+    targets, stderr = denied(SECRETCTL_KMS_KEY=their_key)
+    assert targets == [alias_arn, "alias/parameter_store_key", their_key, their_key], (
+        "SECRETCTL_KMS_KEY set to that account's key ARN counts the refusals naming it"
     )
-    assert result.returncode == 0, result.stderr
-    assert [r["target"] for r in json.loads(result.stdout)] == [
-        alias_arn,
-        "alias/parameter_store_key",
-        their_key,
-        their_key,
-    ], "SECRETCTL_KMS_KEY set to that account's key ARN counts the refusals naming it"
-    assert "PARAMETER_ARN" not in result.stderr
+    assert "PARAMETER_ARN" not in stderr
 
 
 def test_unused_over_lookup_beyond_its_90_days_is_incomplete(
