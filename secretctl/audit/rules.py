@@ -67,7 +67,7 @@ class NameRule:
     ``resource_type``: ``requestParameters.resourceType`` must equal it. ``done``: a list in
     ``responseElements`` naming what the call actually changed, used instead of the request's
     names when present; ``failed``: a list in ``responseElements`` of names it did not change,
-    always left out."""
+    always left out (both for ``many`` rules: the SQL reads them as lists)."""
 
     source: str
     event: str

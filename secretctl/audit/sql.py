@@ -171,6 +171,8 @@ def named_cte(scope: Scope) -> str:
     """One row per name of every NAME_RULES event (read, known, write), normalised."""
     selects = []
     for rule in NAME_RULES:
+        # responseElements' lists (done, failed) are read for list rules only
+        assert rule.many or not (rule.done or rule.failed), rule
         conditions = [
             f"e.eventsource = {quote(rule.source)}",
             f"e.eventname = {quote(rule.event)}",
