@@ -56,27 +56,42 @@ def cloudtrail_time(moment: datetime) -> str:
 
 
 def assumed_role(
-    role: str, session: str = "session", account: str = ACCOUNT, path: str = "/"
+    role: str,
+    session: str = "session",
+    account: str = ACCOUNT,
+    path: str = "/",
+    *,
+    issuer: bool = True,
 ) -> dict[str, Any]:
-    """``role`` is the role's name; ``path`` its IAM path (``/service-role/``)."""
+    """``role`` is the role's name; ``path`` its IAM path (``/service-role/``). Without
+    ``issuer``: a session whose ``sessionContext`` has no ``sessionIssuer`` (as some
+    web-identity and federated sessions are recorded), only its web-identity data."""
     role_id = "AROA" + uuid.uuid5(uuid.NAMESPACE_DNS, role).hex[:17].upper()
+    context: dict[str, Any] = {
+        "webIdFederationData": {},
+        "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
+    }
+    if issuer:
+        context["sessionIssuer"] = {
+            "type": "Role",
+            "principalId": role_id,
+            "arn": f"arn:aws:iam::{account}:role{path}{role}",
+            "accountId": account,
+            "userName": role,
+        }
+    else:
+        context["webIdFederationData"] = {
+            "federatedProvider": f"arn:aws:iam::{account}:oidc-provider/"
+            "token.actions.githubusercontent.com",
+            "attributes": {},
+        }
     return {
         "type": "AssumedRole",
         "principalId": f"{role_id}:{session}",
         "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
         "accountId": account,
         "accessKeyId": "ASIAIOSFODNN7EXAMPLE",
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": role_id,
-                "arn": f"arn:aws:iam::{account}:role{path}{role}",
-                "accountId": account,
-                "userName": role,
-            },
-            "webIdFederationData": {},
-            "attributes": {"creationDate": "2026-01-01T00:00:00Z", "mfaAuthenticated": "false"},
-        },
+        "sessionContext": context,
     }
 
 
@@ -239,9 +254,24 @@ def delete_parameter(when: datetime, who: Mapping[str, Any], name: str, **kw: An
 
 
 def delete_parameters(
-    when: datetime, who: Mapping[str, Any], names: list[str], **kw: Any
+    when: datetime,
+    who: Mapping[str, Any],
+    names: list[str],
+    *,
+    invalid: list[str] | None = None,
+    deleted_listed: bool = True,
+    **kw: Any,
 ) -> Record:
-    response = {"deletedParameters": names, "invalidParameters": []}
+    """``invalid``: the names SSM did not delete (they did not exist), answered in
+    ``responseElements.invalidParameters`` (the API's ``InvalidParameters``); the rest in
+    ``deletedParameters`` unless not ``deleted_listed``; ``response=None``: no
+    ``responseElements`` at all."""
+    failed = list(invalid or [])
+    response: dict[str, Any] | None = {"invalidParameters": failed}
+    if deleted_listed:
+        response["deletedParameters"] = [n for n in names if n not in failed]
+    if "response" in kw:
+        response = kw.pop("response")
     return ssm(
         "DeleteParameters", when, who, {"names": names}, response=response, read_only=False, **kw
     )

@@ -54,19 +54,36 @@ class Aws:
                 self._account = str(self.client("sts").get_caller_identity()["Account"])
         return self._account
 
-    def secrets_key_ids(self, configured: str) -> frozenset[str]:
-        """Every way a KMS event may name the secrets key: the configured id or alias, and
-        (kms:DescribeKey) its key ARN and key id. Without DescribeKey, the configured value."""
-        ids = {configured}
-        try:
-            meta = self.client("kms", retries=2).describe_key(KeyId=configured)["KeyMetadata"]
-        except Exception:  # a courtesy: refusals with a PARAMETER_ARN context still count
-            return frozenset(ids)
-        ids |= {meta["Arn"], meta["KeyId"]}
-        if configured.startswith("alias/"):
-            account = meta["Arn"].split(":")[4]
+    def secrets_key_ids(self, configured: str, account: str) -> tuple[frozenset[str], bool]:
+        """Every way a KMS event in ``account`` may name its secrets key, and whether the key
+        itself (its ARN) is known. The configured id or alias (``SECRETCTL_KMS_KEY``) is
+        resolved with kms:DescribeKey: as given (the caller's account), then, for an alias, as
+        that alias's ARN in ``account``; only a key of ``account`` counts. The caller's key is
+        not another account's: for another account whose key cannot be described (its key
+        policy does not let the caller), what is left is the alias (its name and its ARN in
+        ``account``), or a key ARN configured in ``account``."""
+        alias = configured.startswith("alias/")
+        in_account = not configured.startswith("arn:") or _arn_account(configured) == account
+        ids = {configured} if in_account else set()
+        if alias:
             ids.add(f"arn:aws:kms:{self.region}:{account}:{configured}")
-        return frozenset(ids)
+        resolved = configured.startswith("arn:") and ":key/" in configured and in_account
+        if resolved:
+            ids.add(configured.rpartition("/")[2])
+        candidates = [configured]
+        if alias:
+            candidates.append(f"arn:aws:kms:{self.region}:{account}:{configured}")
+        for key in candidates:
+            try:
+                meta = self.client("kms", retries=2).describe_key(KeyId=key)["KeyMetadata"]
+            except Exception:  # a courtesy: refusals with a PARAMETER_ARN context still count
+                continue
+            if _arn_account(meta["Arn"]) == account:
+                ids |= {meta["Arn"], meta["KeyId"]}
+                return frozenset(ids), True
+            if not alias:  # a key id of the caller's account: not this account's key
+                ids.discard(configured)
+        return frozenset(ids), resolved
 
     def existing(self, services: Sequence[str]) -> list[Existing]:
         """The secretctl parameters that exist now: of ``services`` (one level under each), or
@@ -84,6 +101,11 @@ class Aws:
                         Existing(name, param["LastModifiedDate"], param.get("LastModifiedUser", ""))
                     )
         return found
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
 
 
 def _describe(client: Any, parameter_filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -48,12 +48,15 @@ PARAMETER_ARN_RE = "^arn:aws[a-z-]*:ssm:([a-z0-9-]+):([0-9]{12}):parameter(/.*)$
 SELECTOR_RE = ":[^/:]*$"
 # the resource a refusal names: "... on resource: arn:aws:ssm:...:parameter/svc/key because ..."
 DENIED_RESOURCE_RE = "on resource: (arn:[^ ]+)"
+# an assumed role's session ARN: partition, account, role name (the role's path is not in it)
+ASSUMED_ROLE_ARN_RE = "^arn:(aws[a-z-]*):sts::([0-9]{12}):assumed-role/([^/]+)/"
 
 _SECRET_NAME = re.compile(SECRET_NAME_RE)
 _PARAMETER_ARN = re.compile(PARAMETER_ARN_RE)
 _SELECTOR = re.compile(SELECTOR_RE)
 _DENIED_RESOURCE = re.compile(DENIED_RESOURCE_RE)
 _RESERVED_NAME = re.compile(RESERVED_NAME_RE)
+_ASSUMED_ROLE_ARN = re.compile(ASSUMED_ROLE_ARN_RE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,10 @@ class NameRule:
     """Events of ``source``/``event`` name parameters in ``requestParameters.<field>`` (a
     dotted path; a list when ``many``). ``kind`` is the fact they make; ``counts``: a read that
     counts in ``reads``; ``when``: a boolean request flag that must be true;
-    ``resource_type``: ``requestParameters.resourceType`` must equal it."""
+    ``resource_type``: ``requestParameters.resourceType`` must equal it. ``done``: a list in
+    ``responseElements`` naming what the call actually changed, used instead of the request's
+    names when present; ``failed``: a list in ``responseElements`` of names it did not change,
+    always left out (both for ``many`` rules: the SQL reads them as lists)."""
 
     source: str
     event: str
@@ -71,6 +77,8 @@ class NameRule:
     counts: bool = False
     when: str | None = None
     resource_type: str | None = None
+    done: str | None = None
+    failed: str | None = None
 
 
 PARAMETER_CONTEXT = "encryptionContext.PARAMETER_ARN"
@@ -85,7 +93,17 @@ NAME_RULES: tuple[NameRule, ...] = (
     NameRule(KMS, "ReEncrypt", PARAMETER_CONTEXT, "known"),
     NameRule(SSM, "PutParameter", "name", "write"),
     NameRule(SSM, "DeleteParameter", "name", "write"),
-    NameRule(SSM, "DeleteParameters", "names", "write", many=True),
+    # SSM answers which names it deleted and which did not exist (nothing deleted); the
+    # API's DeletedParameters / InvalidParameters, camel-cased in CloudTrail's responseElements
+    NameRule(
+        SSM,
+        "DeleteParameters",
+        "names",
+        "write",
+        many=True,
+        done="deletedParameters",
+        failed="invalidParameters",
+    ),
     NameRule(SSM, "LabelParameterVersion", "name", "write"),
     NameRule(SSM, "AddTagsToResource", "resourceId", "write", resource_type="Parameter"),
     NameRule(SSM, "RemoveTagsFromResource", "resourceId", "write", resource_type="Parameter"),
@@ -119,7 +137,10 @@ DENIED_FIELDS: tuple[tuple[str, str, bool], ...] = (  # (field, what it holds, a
 )
 
 # The principal: by userIdentity.type, the field that names the IAM identity (not the session);
-# then the first present of FALLBACK_PRINCIPAL_FIELDS.
+# then, for a session recorded without its sessionIssuer (some web-identity and federated
+# sessions), the role named in its assumed-role ARN (ASSUMED_ROLE_ARN_RE; the role's path is
+# not in that ARN, so the role ARN has none); then the first present of
+# FALLBACK_PRINCIPAL_FIELDS.
 PRINCIPAL_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AssumedRole", ("sessionContext", "sessionIssuer", "arn")),
     ("FederatedUser", ("sessionContext", "sessionIssuer", "arn")),
@@ -181,11 +202,23 @@ def principal(identity: Any) -> str:
             found = dig(identity, path)
             if isinstance(found, str) and found:
                 return found
+    role = role_of_session(identity.get("arn"))
+    if role:
+        return role
     for path in FALLBACK_PRINCIPAL_FIELDS:
         found = dig(identity, path)
         if isinstance(found, str) and found:
             return found
     return UNKNOWN_PRINCIPAL
+
+
+def role_of_session(arn: Any) -> str | None:
+    """``arn:aws:sts::ACCT:assumed-role/NAME/SESSION`` -> ``arn:aws:iam::ACCT:role/NAME`` (the
+    role's path, if any, is unknown); None for any other value."""
+    match = _ASSUMED_ROLE_ARN.match(arn) if isinstance(arn, str) else None
+    if not match:
+        return None
+    return f"arn:{match.group(1)}:iam::{match.group(2)}:role/{match.group(3)}"
 
 
 def is_audited_name(name: str) -> bool:
@@ -250,6 +283,21 @@ def _values(request: Mapping[str, Any], field: str, many: bool) -> list[Any]:
     return [found] if found is not None else []
 
 
+def _rule_values(rule: NameRule, request: Mapping[str, Any], response: Any) -> list[Any]:
+    """The names a rule's event is about: the request's, or what ``responseElements`` says
+    was done (``rule.done``), less what it says failed (``rule.failed``)."""
+    values = _values(request, rule.field, rule.many)
+    if rule.done:
+        done = dig(response, (rule.done,))
+        if isinstance(done, list):
+            values = done
+    if rule.failed:
+        failed = dig(response, (rule.failed,))
+        if isinstance(failed, list):
+            values = [v for v in values if v not in failed]
+    return values
+
+
 _RULES_BY_EVENT: dict[tuple[str, str], list[NameRule]] = {}
 for _rule in NAME_RULES:
     _RULES_BY_EVENT.setdefault((_rule.source, _rule.event), []).append(_rule)
@@ -303,7 +351,7 @@ def classify(record: Mapping[str, Any], scope: Scope) -> list[Fact]:
             continue
         if rule.resource_type and request.get("resourceType") != rule.resource_type:
             continue
-        for value in _values(request, rule.field, rule.many):
+        for value in _rule_values(rule, request, record.get("responseElements")):
             name = parameter_of(value, scope)
             if name is None:
                 continue

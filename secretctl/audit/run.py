@@ -93,13 +93,20 @@ def run_audit(request: AuditRequest, progress: Progress | None = None) -> AuditR
                 f"caller's account ({caller}); read another account's trail with "
                 "--source s3://BUCKET, a directory or --source athena"
             )
-    key_ids = (
-        aws.secrets_key_ids(resolve_kms_key(os.environ))
-        if question.kind == "denied"
-        else frozenset()
-    )
-    scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
     result = AuditResult([])
+    key_ids: frozenset[str] = frozenset()
+    if question.kind == "denied":
+        configured = resolve_kms_key(os.environ)
+        key_ids, known = aws.secrets_key_ids(configured, account)
+        if request.account and not known:
+            result.notes.append(
+                f"note: --account {account}: its secrets key ({configured}) could not be "
+                "described with the caller's credentials (kms:DescribeKey): a KMS refusal "
+                "counts only when it names the key by its alias or carries a PARAMETER_ARN "
+                f"context of that account; set SECRETCTL_KMS_KEY to account {account}'s key "
+                "ARN to count the others"
+            )
+    scope = Scope(account, aws.region, window.since_text, window.until_text, key_ids)
     existing: list[Existing] = []
     if question.kind in ("reads", "unused"):
         if _caller_lists(aws, request):

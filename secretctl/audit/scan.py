@@ -1,7 +1,8 @@
 """The local engine: CloudTrail log files in, facts out, on every core.
 
 Each file is decompressed (ISA-L's igzip when present) and decoded with msgspec into records
-whose bulky parts (``userIdentity``, ``requestParameters``, ``resources``) stay raw JSON bytes:
+whose bulky parts (``userIdentity``, ``requestParameters``, ``responseElements``,
+``resources``) stay raw JSON bytes:
 only the SSM and KMS records in the window and region are decoded further and handed to
 ``rules.classify``, so the 80% of a trail that is other services never becomes Python objects.
 Files are spread over worker processes in chunks; each worker fetches its own files (a local
@@ -57,6 +58,7 @@ class _Record(msgspec.Struct):
     errorMessage: str | None = None
     userIdentity: msgspec.Raw = _NULL
     requestParameters: msgspec.Raw = _NULL
+    responseElements: msgspec.Raw = _NULL
     resources: msgspec.Raw = _NULL
 
 
@@ -121,9 +123,10 @@ def facts_of_log(data: bytes, scope: Scope, question: Question) -> tuple[list[Fa
         if marks and r.eventName != PATH_RULE.event and not _mentions(r, marks):
             continue
         try:
-            identity, request, resources = (
+            identity, request, response, resources = (
                 _raw(r.userIdentity),
                 _raw(r.requestParameters),
+                _raw(r.responseElements),
                 _raw(r.resources),
             )
         except msgspec.DecodeError as err:  # bytes that are not UTF-8 inside a record
@@ -139,6 +142,7 @@ def facts_of_log(data: bytes, scope: Scope, question: Question) -> tuple[list[Fa
             "errorMessage": r.errorMessage,
             "userIdentity": identity,
             "requestParameters": request,
+            "responseElements": response,
             "resources": resources,
         }
         facts.extend(f for f in classify(record, scope) if relevant(f, question))

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from secretctl.audit.answers import Question
 from secretctl.audit.rules import (
+    ASSUMED_ROLE_ARN_RE,
     DENIED_CODES,
     DENIED_FIELDS,
     DENIED_RESOURCE_RE,
@@ -31,6 +32,7 @@ from secretctl.audit.rules import (
     SOURCES,
     SSM,
     UNKNOWN_PRINCIPAL,
+    NameRule,
     Scope,
 )
 from secretctl.audit.window import Window, day_folder
@@ -62,8 +64,24 @@ def _json_scalar(field: str) -> str:
     return f"json_extract_scalar(e.requestparameters, {quote('$.' + field)})"
 
 
-def _json_list(field: str) -> str:
-    return f"CAST(json_extract(e.requestparameters, {quote('$.' + field)}) AS ARRAY(VARCHAR))"
+def _json_list(field: str, column: str = "e.requestparameters") -> str:
+    return f"CAST(json_extract({column}, {quote('$.' + field)}) AS ARRAY(VARCHAR))"
+
+
+def _rule_list(rule: NameRule) -> str:
+    """``rules._rule_values`` for a list rule: what responseElements says was done, else the
+    request's names (what it says failed is left out by ``_not_failed``)."""
+    request = _json_list(rule.field)
+    if not rule.done:
+        return request
+    return f"coalesce({_json_list(rule.done, 'e.responseelements')}, {request})"
+
+
+def _not_failed(rule: NameRule, value: str) -> str | None:
+    if not rule.failed:
+        return None
+    failed = _json_list(rule.failed, "e.responseelements")
+    return f"NOT coalesce(contains({failed}, {value}), false)"
 
 
 def _match(value: str, pattern: str, group: int) -> str:
@@ -103,8 +121,19 @@ def principal_sql() -> str:
         return "NULLIF(useridentity." + ".".join(p.lower() for p in path) + ", '')"
 
     cases = " ".join(f"WHEN {quote(kind)} THEN {column(path)}" for kind, path in PRINCIPAL_FIELDS)
+    arn = "useridentity.arn"
+    # rules.role_of_session: NULL unless the ARN is an assumed role's (a NULL group makes ||
+    # NULL); concatenated groups, as Trino and DuckDB spell group references differently
+    role = (
+        f"('arn:' || {_match(arn, ASSUMED_ROLE_ARN_RE, 1)} || ':iam::' "
+        f"|| {_match(arn, ASSUMED_ROLE_ARN_RE, 2)} || ':role/' "
+        f"|| {_match(arn, ASSUMED_ROLE_ARN_RE, 3)})"
+    )
     fallbacks = ", ".join(column(path) for path in FALLBACK_PRINCIPAL_FIELDS)
-    return f"coalesce(CASE useridentity.type {cases} END, {fallbacks}, {quote(UNKNOWN_PRINCIPAL)})"
+    return (
+        f"coalesce(CASE useridentity.type {cases} END, {role}, {fallbacks}, "
+        f"{quote(UNKNOWN_PRINCIPAL)})"
+    )
 
 
 def _in(values: Iterable[str]) -> str:
@@ -120,10 +149,10 @@ def events_cte(table: str, scope: Scope, window: Window) -> str:
     days = window.days()
     return f"""events AS (
   SELECT eventid, eventtime, eventsource, eventname, errorcode, errormessage,
-         requestparameters, resources, principal
+         requestparameters, responseelements, resources, principal
   FROM (
     SELECT eventid, eventtime, eventsource, eventname, errorcode, errormessage,
-           requestparameters, resources, {principal_sql()} AS principal,
+           requestparameters, responseelements, resources, {principal_sql()} AS principal,
            row_number() OVER (PARTITION BY eventid ORDER BY eventtime) AS delivery
     FROM {table_name(table)}
     WHERE "{PARTITION_ACCOUNT}" = {quote(scope.account)}
@@ -142,6 +171,8 @@ def named_cte(scope: Scope) -> str:
     """One row per name of every NAME_RULES event (read, known, write), normalised."""
     selects = []
     for rule in NAME_RULES:
+        # responseElements' lists (done, failed) are read for list rules only
+        assert rule.many or not (rule.done or rule.failed), rule
         conditions = [
             f"e.eventsource = {quote(rule.source)}",
             f"e.eventname = {quote(rule.event)}",
@@ -151,6 +182,10 @@ def named_cte(scope: Scope) -> str:
             conditions.append(f"{_json_scalar(rule.when)} = 'true'")
         if rule.resource_type:
             conditions.append(f"{_json_scalar('resourceType')} = {quote(rule.resource_type)}")
+        value = "v.value" if rule.many else _json_scalar(rule.field)
+        not_failed = _not_failed(rule, value)
+        if not_failed:
+            conditions.append(not_failed)
         head = (
             f"SELECT e.eventid, e.eventtime, e.principal, e.eventname, {quote(rule.kind)} AS kind, "
             f"{'true' if rule.counts else 'false'} AS counts, "
@@ -158,7 +193,7 @@ def named_cte(scope: Scope) -> str:
         if rule.many:
             selects.append(
                 f"{head}v.value AS value FROM events e "
-                f"CROSS JOIN UNNEST({_json_list(rule.field)}) AS v(value) "
+                f"CROSS JOIN UNNEST({_rule_list(rule)}) AS v(value) "
                 f"WHERE {' AND '.join(conditions)}"
             )
         else:

@@ -230,6 +230,23 @@ def test_rule_principal_is_the_identity_not_the_session(
     )
 
 
+def test_rule_assumed_role_without_session_issuer_is_its_role(engine: Engine) -> None:
+    web = assumed_role("gha-deploy", "run-42", issuer=False)
+    assert "sessionIssuer" not in web["sessionContext"]
+    found = reads(engine, [get_parameter(at(1), web, "/api/db_url")])
+    assert list(found) == [("/api/db_url", f"arn:aws:iam::{ACCOUNT}:role/gha-deploy")], (
+        "RULE: an assumed role with no sessionContext.sessionIssuer is the role named in its "
+        "assumed-role ARN (arn:aws:sts::ACCT:assumed-role/NAME/SESSION -> "
+        "arn:aws:iam::ACCT:role/NAME; its path is unknown), not the session"
+    )
+    china = assumed_role("gha-deploy", "run-43", issuer=False)
+    china["arn"] = china["arn"].replace("arn:aws:", "arn:aws-cn:")
+    found = reads(engine, [get_parameter(at(1), china, "/api/db_url")])
+    assert list(found) == [("/api/db_url", f"arn:aws-cn:iam::{ACCOUNT}:role/gha-deploy")], (
+        "RULE: the derived role ARN keeps the session's partition"
+    )
+
+
 def test_rule_sessions_of_one_role_are_one_principal(engine: Engine) -> None:
     records = [
         get_parameter(at(1), assumed_role("api-task", f"task-{i}", path="/ecs/"), "/api/db_url")
@@ -381,6 +398,34 @@ def test_rule_writes(engine: Engine) -> None:
         "Add/RemoveTagsFromResource on a parameter"
     )
     assert all("value" not in str(r) for r in rows)
+
+
+def test_rule_delete_parameters_writes_only_what_it_deleted(engine: Engine) -> None:
+    records = [
+        delete_parameters(at(1), ALICE, ["/api/a", "/api/ghost"], invalid=["/api/ghost"]),
+        delete_parameters(
+            at(2), ALICE, ["/api/b", "/api/gone"], invalid=["/api/gone"], deleted_listed=False
+        ),
+        delete_parameters(at(3), ALICE, ["/api/none"], invalid=["/api/none"]),
+        delete_parameters(at(4), ALICE, ["/api/c"], response=None),
+    ]
+    rows = engine(records, Question("writes", ("api",)), [])
+    assert [(r["action"], r["parameter"]) for r in rows] == [
+        ("DeleteParameters", "/api/a"),
+        ("DeleteParameters", "/api/b"),
+        ("DeleteParameters", "/api/c"),
+    ], (
+        "RULE: a DeleteParameters writes only the names it deleted: responseElements."
+        "deletedParameters, else the request's names minus responseElements.invalidParameters "
+        "(names that did not exist), else the request's names"
+    )
+    found = reads(
+        engine, [*records, get_parameters_by_path(at(5), TASK, "/api/")], ("/api/db_url",)
+    )
+    assert {p for p, _ in found} == {"/api/db_url", "/api/a", "/api/b", "/api/c"}, (
+        "RULE: a name DeleteParameters did not delete (it did not exist) is not a known "
+        "parameter for path reads"
+    )
 
 
 def test_rule_writes_key_filter(engine: Engine) -> None:

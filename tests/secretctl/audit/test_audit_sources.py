@@ -26,11 +26,13 @@ from devtools.cloudtrail_events import (
     assumed_role,
     decrypt,
     delete_parameter,
+    delete_parameters,
     event,
     get_parameter,
     get_parameters,
     get_parameters_by_path,
     iam_user,
+    key_arn,
     kms,
     parameter_arn,
     put_parameter,
@@ -106,6 +108,12 @@ def scenario() -> tuple[list[dict[str, Any]], list[str]]:
         ),
         get_parameter(SINCE - timedelta(minutes=1), ALICE, "/api/unused", rng=rng),  # before
         get_parameter(UNTIL, ALICE, "/api/unused", rng=rng),  # at until: excluded
+        delete_parameters(  # /api/ghost did not exist: nothing was deleted, no write
+            t(8.5), ALICE, ["/api/old_key2", "/api/ghost"], invalid=["/api/ghost"], rng=rng
+        ),
+        get_parameter(  # a web-identity session recorded without its sessionIssuer
+            t(5.5), assumed_role("gha-deploy", "run-1", issuer=False), "/api/token", rng=rng
+        ),
     ]
     # enough SSM traffic for several LookupEvents pages
     records += [
@@ -226,11 +234,19 @@ def test_same_answers_over_every_source(run: Run, trail: dict[str, Any]) -> None
         ("/api/db_url", "arn:aws:iam::123456789012:user/alice", 1),  # by ARN with a label
         ("/api/new_key", task, 1),  # known from the write in the window
         ("/api/old_key", task, 1),  # known from the delete
+        ("/api/old_key2", task, 1),  # known from the delete (not /api/ghost: never deleted)
         ("/api/token", task, 1),
+        ("/api/token", "arn:aws:iam::123456789012:role/gha-deploy", 1),  # no sessionIssuer
         ("/api/token", "arn:aws:iam::123456789012:root", 1),
         ("/api/token", "arn:aws:iam::123456789012:user/alice", 0),  # a Decrypt alone
         ("/api/unused", task, 1),  # listed by SSM: the path read covers it
     ]
+    writes = audit_json(run, trail, "lookup", "writes", "api")
+    assert [(r["action"], r["parameter"]) for r in writes] == [
+        ("PutParameter", "/api/new_key"),
+        ("DeleteParameter", "/api/old_key"),
+        ("DeleteParameters", "/api/old_key2"),
+    ], "a DeleteParameters writes only what it deleted (not its invalidParameters)"
     unused = audit_json(run, trail, "lookup", "unused")
     assert [r["parameter"] for r in unused] == ["/billing/spare"]
     denied = audit_json(run, trail, "lookup", "denied")
@@ -281,7 +297,11 @@ def test_lookup_retries_throttling(run: Run, aws_env: dict[str, str]) -> None:
     result, service = _writes_over_a_throttling_lookup(run)
     assert result.returncode == 0, result.stderr
     assert service.throttled >= 1, "the endpoint throttled (limit 1/s)"
-    assert [r["action"] for r in json.loads(result.stdout)] == ["PutParameter", "DeleteParameter"]
+    assert [r["action"] for r in json.loads(result.stdout)] == [
+        "PutParameter",
+        "DeleteParameter",
+        "DeleteParameters",
+    ]
 
 
 def test_global_retries_reach_the_audit(run: Run, aws_env: dict[str, str]) -> None:
@@ -382,6 +402,65 @@ def test_another_account_of_an_organisation_trail(
         assert len(result.stderr.splitlines()) == 1
         assert f"--account {OTHER_ACCOUNT}" in result.stderr
         assert f"caller's account ({ACCOUNT})" in result.stderr
+
+
+def test_denied_for_another_account_attributes_kms_refusals_to_its_own_key(
+    run: Run, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """With another ``--account``, the caller's secrets key (described with the caller's
+    credentials) is not that account's: a KMS refusal counts when it names that account's
+    secrets key by its alias (name or alias ARN in that account) or carries a PARAMETER_ARN
+    of that account; one that names a key only by its ARN or id is not attributed (that
+    account's key cannot be described with the caller's credentials), and a note says so."""
+    client = moto_client("kms", aws_env)
+    caller_key = client.create_key()["KeyMetadata"]["Arn"]
+    client.create_alias(AliasName="alias/parameter_store_key", TargetKeyId=caller_key)
+    mallory = iam_user("mallory", account=OTHER_ACCOUNT)
+    alias_arn = f"arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:alias/parameter_store_key"
+
+    def refused(hours: int, **kw: Any) -> dict[str, Any]:
+        return kms(
+            "GenerateDataKey" if "key_id" in kw else "Decrypt",
+            SINCE + timedelta(hours=hours),
+            mallory,
+            denied=True,
+            account=OTHER_ACCOUNT,
+            **kw,
+        )
+
+    records = [
+        refused(1, key_id=caller_key),  # the caller's key: not the other account's
+        refused(2, key_id=alias_arn),  # the other account's secrets key, by its alias ARN
+        refused(3, key_id="alias/parameter_store_key"),  # by its alias name
+        refused(4, parameter=parameter_arn("/api/x", account=OTHER_ACCOUNT)),
+        refused(5),  # a key ARN only: whose key it is cannot be told
+    ]
+    records[0]["resources"][0]["ARN"] = caller_key
+    records[0]["errorMessage"] = records[0]["errorMessage"].replace(
+        key_arn(OTHER_ACCOUNT), caller_key
+    )
+    org = tmp_path / "org-other"
+    LogWriter(TrailLayout(org, account=OTHER_ACCOUNT)).write(records)
+
+    def denied(**env: str) -> tuple[list[str], str]:
+        args = ["--source", str(org), "--account", OTHER_ACCOUNT, "--json"]
+        result = run("audit", "denied", *WINDOW_ARGS, *args, env_extra=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return [r["target"] for r in json.loads(result.stdout)], result.stderr
+
+    targets, stderr = denied()
+    assert targets == [alias_arn, "alias/parameter_store_key", key_arn(OTHER_ACCOUNT)], (
+        "a KMS refusal for another account counts on that account's secrets key only"
+    )
+    assert f"--account {OTHER_ACCOUNT}" in stderr and "PARAMETER_ARN" in stderr, (
+        "a note says which KMS refusals are not attributed for another account"
+    )
+    their_key = key_arn(OTHER_ACCOUNT)
+    targets, stderr = denied(SECRETCTL_KMS_KEY=their_key)
+    assert targets == [alias_arn, "alias/parameter_store_key", their_key, their_key], (
+        "SECRETCTL_KMS_KEY set to that account's key ARN counts the refusals naming it"
+    )
+    assert "PARAMETER_ARN" not in stderr
 
 
 def test_unused_over_lookup_beyond_its_90_days_is_incomplete(
