@@ -20,6 +20,8 @@ from tests.secretctl.conftest import Run
 HOME = "123456789012"  # moto's account for the test credentials
 OTHER, THIRD, FOURTH = "222222222222", "333333333333", "444444444444"
 SSM_WRITES = {"PutParameter", "DeleteParameter", "DeleteParameters"}
+MFA_SERIAL = f"arn:aws:iam::{HOME}:mfa/me"
+BAD_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 
 
 def role(account: str, name: str = "secrets-writer") -> str:
@@ -251,6 +253,24 @@ def test_profiles_from_a_config_file(
     assert proxy.total() == 0
 
 
+def test_one_mfa_code_for_two_roles_from_one_profile(
+    via: Run, proxy: CountingProxy, aws_env: dict[str, str], ssm: Any, tmp_path: Path
+) -> None:
+    """Both roles assumed from the same profile: its credentials start the one MFA session
+    (through boto3), and both roles are assumed with it."""
+    seed(ssm_in(aws_env, THIRD), "api", SOURCE)
+    config = tmp_path / "config"
+    write_config(config, aws_env)
+    sides = ["--from-profile", "dev", "--from-role", role(THIRD)]
+    sides += ["--to-profile", "dev", "--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL]
+    copied = via(
+        "copy", "api", "api", *sides, env_extra={"AWS_CONFIG_FILE": str(config)}, input="123456\n"
+    )
+    assert copied.stdout == "3 added, 0 changed, 0 unchanged, 0 deleted\n", copied.stderr
+    assert proxy.counts["GetSessionToken"] == 1 and proxy.counts["AssumeRole"] == 2
+    assert stored(ssm_in(aws_env, OTHER)) == {f"/api/{k}": (v, ["1"]) for k, v in SOURCE.items()}
+
+
 # --- bad input: one line, nothing written ----------------------------------------------------
 
 
@@ -389,10 +409,6 @@ def test_mfa_code_is_asked_for_and_sent(via: Run, proxy: CountingProxy, ssm: Any
     assert "AssumeRole" not in proxy.counts
 
 
-MFA_SERIAL = f"arn:aws:iam::{HOME}:mfa/me"
-BAD_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
-
-
 @pytest.mark.usefixtures("both_backends")
 def test_one_mfa_code_serves_both_roles(
     via: Run, proxy: CountingProxy, aws_env: dict[str, str], ssm: Any
@@ -423,10 +439,8 @@ def test_a_refused_mfa_code(run: Run, aws_env: dict[str, str], ssm: Any) -> None
         env = {"AWS_ENDPOINT_URL": proxy.url}
         two = run("copy", "api", "api", *both, env_extra=env, input="123456\n")
         assert proxy.counts == {"GetSessionToken": 1}
-        one = run(
-            "diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL,
-            env_extra=env, input="123456\n",
-        )
+        one_role = ["--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL]
+        one = run("diff", "api", "api", *one_role, env_extra=env, input="123456\n")
         assert not set(proxy.counts) & SSM_WRITES
     assert one_error_line(two, 1) == (
         f"secretctl: error: cannot start an MFA session with device {MFA_SERIAL} "
@@ -436,6 +450,11 @@ def test_a_refused_mfa_code(run: Run, aws_env: dict[str, str], ssm: Any) -> None
         f"secretctl: error: cannot assume role {role(OTHER)} (--to-role) with MFA device "
         f"{MFA_SERIAL}: AccessDenied: {BAD_CODE}"
     )
+    with fault_injector(aws_env["AWS_ENDPOINT_URL"], [Fault("refuse")]) as dead:
+        env = {"AWS_ENDPOINT_URL": dead.url}
+        down = run("diff", "api", "api", *both, env_extra=env, input="123456\n")
+    device = f"cannot start an MFA session with device {MFA_SERIAL} (--mfa-serial): "
+    one_error_line(down, 2, device + f"the STS endpoint {dead.url.split('//')[1]} refused")
 
 
 # --- interruption ----------------------------------------------------------------------------
@@ -492,6 +511,11 @@ def test_on_a_terminal_prune_asks_and_mfa_is_prompted(aws_env: dict[str, str], s
     args = ["diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", serial]
     mfa = run_on_pty(args, aws_env, answers={prompt: "654321\n"})
     assert mfa.returncode == 1, mfa.terminal  # asked, assumed, compared: they differ
+    both = ["diff", "api", "api", "--from-role", role(THIRD), "--to-role", role(OTHER)]
+    prompt = f"MFA code for {serial} (to assume {role(THIRD)} and {role(OTHER)}): "
+    once = run_on_pty([*both, "--mfa-serial", serial], aws_env, answers={prompt: "654321\n"})
+    assert once.returncode == 0, once.terminal  # both empty: equal
+    assert once.terminal.count("MFA code for") == 1
 
 
 # --- tags: new keys only, DST's required tags ------------------------------------------------
