@@ -277,13 +277,11 @@ def test_mfa_one_role_one_assume_two_roles_one_session(counted, ssm: Any) -> Non
     seed(ssm, "staging", 3)
     serial = "arn:aws:iam::123456789012:mfa/me"
     other, third = (f"arn:aws:iam::{a}:role/secrets-writer" for a in ("222222222222", "3" * 12))
+    mfa = ["--mfa-serial", serial]
     _, calls = counted(
-        "diff", "staging", "prod", "--to-role", other, "--mfa-serial", serial,
-        input="123456\n", status=1,
+        "diff", "staging", "prod", "--to-role", other, *mfa, input="123456\n", status=1
     )
     assert calls == {"AssumeRole": 1, "GetParametersByPath": 2}
-    _, calls = counted(
-        "diff", "staging", "staging", "--from-role", third, "--to-role", other,
-        "--mfa-serial", serial, input="123456\n",
-    )
+    both = ["--from-role", third, "--to-role", other, *mfa]
+    _, calls = counted("diff", "staging", "staging", *both, input="123456\n")
     assert calls == {"GetSessionToken": 1, "AssumeRole": 2, "GetParametersByPath": 2}
