@@ -1,6 +1,6 @@
 """Asking the person at the terminal: a secret value typed twice without echo, so that it never
 lands in argv or in the shell's history; confirmations before deleting (off a terminal,
-``--yes`` instead); an MFA code before assuming a role."""
+``--yes`` instead); an MFA code before assuming roles."""
 
 from __future__ import annotations
 
@@ -60,11 +60,12 @@ def confirm_by_typing(expected: str, question: str) -> None:
         raise SecretctlError(f"not confirmed (typed {typed!r}): nothing was deleted")
 
 
-def ask_mfa_code(role: Role) -> str:
-    """The MFA code for assuming ``role``: asked on the terminal, else one line of stdin."""
+def ask_mfa_code(serial: str, roles: list[Role]) -> str:
+    """The one MFA code of device ``serial`` for assuming ``roles``: asked on the terminal,
+    else one line of stdin."""
     import re
 
-    prompt = f"MFA code for {role.mfa_serial} (to assume {role.arn})"
+    prompt = f"MFA code for {serial} (to assume {' and '.join(r.arn for r in roles)})"
     if on_terminal():
         import click
 

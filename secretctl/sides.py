@@ -102,6 +102,49 @@ def _same_place_error(service: str, region: str | None, account: str | None) -> 
     )
 
 
+def with_mfa(
+    places: list[Place], ask_code: Callable[[str, list[Role]], str], options: GlobalOptions
+) -> list[Place]:
+    """The places with their roles' MFA code asked for once. One role: sts:AssumeRole takes
+    the code (one request). Two: AWS refuses a code used twice, so one sts:GetSessionToken
+    takes it, as the sides' shared credentials (``check_mfa_sides``), and each role is
+    assumed with that MFA session, which carries aws:MultiFactorAuthPresent."""
+    from secretctl.store.ssm import mfa_session
+
+    roles = {at: p.role for at, p in enumerate(places) if p.role and p.role.mfa_serial}
+    if not roles:
+        return places
+    first = min(roles)
+    serial = roles[first].mfa_serial or ""
+    code = ask_code(serial, list(roles.values()))
+    session = None
+    if len(roles) > 1:
+        session = mfa_session(places[first], serial, code, options.timeout, options.retry_mode)
+    out = list(places)
+    for at, role in roles.items():
+        role = role._replace(mfa_session=session) if session else role._replace(mfa_code=code)
+        out[at] = places[at]._replace(role=role)
+    return out
+
+
+def check_mfa_sides(src: Side, dst: Side) -> None:
+    """One MFA code starts one MFA session, as one set of credentials: two roles with
+    ``--mfa-serial`` need both sides on the same profile (or both on none)."""
+    if src.role is None or dst.role is None or not src.role.mfa_serial:
+        return
+    if src.profile != dst.profile:
+        names = [
+            f"--{s}-profile {p}" if p else "the current credentials"
+            for s, p in (("from", src.profile), ("to", dst.profile))
+        ]
+        raise UsageError(
+            "--mfa-serial with --from-role and --to-role needs both sides' credentials the "
+            f"same (one code starts one MFA session): {names[0]} and {names[1]} differ; give "
+            "both sides the same profile (or none), or move one role into a profile (role_arn, "
+            "mfa_serial) and name that profile instead"
+        )
+
+
 def concurrently(*calls: Callable[[], T]) -> list[T]:
     """Run the calls at once (one thread each) and return their results in order; the first
     call's error wins when several fail."""
@@ -118,10 +161,11 @@ def open_stores(
     dst: Side,
     *,
     preserve_case: bool = False,
-    ask_code: Callable[[Role], str] | None = None,
+    ask_code: Callable[[str, list[Role]], str] | None = None,
 ) -> tuple[SsmStore, SsmStore]:
-    """Each side's store, checked to be two different places. ``ask_code`` is asked for the MFA
-    code of each role with an MFA serial, before that role is assumed."""
+    """Each side's store, checked to be two different places. ``ask_code(serial, roles)`` is
+    asked once for the MFA code of the roles with an MFA serial, before they are assumed: one
+    role is assumed with the code; two share one MFA session (``with_mfa``)."""
     from secretctl.global_options import open_store
 
     services = [normalize_service(s.service, preserve_case) for s in (src, dst)]
@@ -143,10 +187,7 @@ def open_stores(
         )
         if accounts[0] == accounts[1]:
             raise _same_place_error(services[0], places[0].region, accounts[0])
-    if ask_code is not None:  # a side whose role has an MFA serial: its code, asked here
-        for at, place in enumerate(places):
-            if place.role is not None and place.role.mfa_serial:
-                role = place.role._replace(mfa_code=ask_code(place.role))
-                places[at] = place._replace(role=role)
+    if ask_code is not None:
+        places = with_mfa(places, ask_code, options)
     opened = concurrently(*(lambda at=at: store(at) for at in range(2)))
     return opened[0], opened[1]

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from secretctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from secretctl.aws.credentials import Credentials
 
 # an IAM role ARN, in any partition: arn:aws:iam::123456789012:role/path/name
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$", re.ASCII)
@@ -20,16 +23,29 @@ MFA_SERIAL = re.compile(r"^[\w+=/:,.@-]{9,256}$", re.ASCII)
 
 class Role(NamedTuple):
     """A role to assume with the current (or the profile's) credentials. ``option`` is the
-    command-line option that named it, for messages; the MFA code is asked for beforehand."""
+    command-line option that named it, for messages; the MFA code is asked for beforehand.
+
+    With an ``mfa_session`` (the credentials of sts:GetSessionToken with the MFA code, when
+    one code serves two roles), the role is assumed with those instead, and without the code:
+    the session carries aws:MultiFactorAuthPresent."""
 
     arn: str
     option: str
     mfa_serial: str | None = None
     mfa_code: str | None = None
+    mfa_session: Credentials | None = None
 
     @property
     def account(self) -> str:
         return role_account(self.arn)
+
+    @property
+    def sends_code(self) -> bool:
+        """Whether sts:AssumeRole carries the MFA device and code (no MFA session)."""
+        return bool(self.mfa_serial) and self.mfa_session is None
+
+    def __repr__(self) -> str:  # never the code or the session's keys
+        return f"Role({self.arn!r}, {self.option!r}, mfa_serial={self.mfa_serial!r})"
 
 
 def role_account(arn: str) -> str:

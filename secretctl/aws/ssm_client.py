@@ -96,10 +96,11 @@ class LeanSsmClient:
                 raise self._credentials_error
             if self._credentials is None or self._credentials.expiring(time.time()):
                 try:
-                    credentials = resolve_credentials(
+                    session = self.role.mfa_session if self.role is not None else None
+                    credentials = session or resolve_credentials(
                         os.environ, self.settings.sts_endpoint, self.timeouts
                     )
-                    if self.role is not None:
+                    if self.role is not None:  # as the MFA session, when one serves two roles
                         from secretctl.aws.sts import assume_role
 
                         credentials = assume_role(

@@ -1,5 +1,6 @@
 """STS on the lean path, for the sides of ``diff`` and ``copy``: AssumeRole with the current
-credentials (with an MFA code when the role asks for one) and GetCallerIdentity. Signed query
+credentials (with an MFA code when the role asks for one), GetSessionToken with an MFA code
+(when one code serves two roles) and GetCallerIdentity. Signed query
 requests (SigV4, service ``sts``) over the lean HTTP client, one attempt each within the
 per-attempt timeouts. The assumed role's credentials serve that side's SSM client as they
 are; they last an hour (STS's default), and are asked for again when they near their end."""
@@ -7,6 +8,7 @@ are; they last an hour (STS's default), and are asked for again when they near t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
@@ -28,8 +30,16 @@ def session_name() -> str:
 
 
 def role_refused(role: Role, reason: str) -> AwsError:
-    """The one line for a role that cannot be assumed, the same from either client."""
-    return AwsError(f"cannot assume role {role.arn} ({role.option}): {reason}")
+    """The one line for a role that cannot be assumed, the same from either client (naming
+    the MFA device when the code went with the request)."""
+    device = f" with MFA device {role.mfa_serial}" if role.sends_code else ""
+    return AwsError(f"cannot assume role {role.arn} ({role.option}){device}: {reason}")
+
+
+def mfa_session_refused(serial: str, reason: str) -> AwsError:
+    """The one line for an MFA session STS would not start (a wrong or reused code, or
+    credentials that are not an IAM user's), the same from either client."""
+    return AwsError(f"cannot start an MFA session with device {serial} (--mfa-serial): {reason}")
 
 
 def answer_reason(code: str, message: str) -> str:
@@ -39,18 +49,43 @@ def answer_reason(code: str, message: str) -> str:
 def assume_role(
     settings: LeanSettings, base: Credentials, role: Role, timeouts: Timeouts
 ) -> Credentials:
-    """sts:AssumeRole as ``base``; the role's temporary credentials."""
+    """sts:AssumeRole as ``base`` (the role's MFA session when it has one); the role's
+    temporary credentials."""
     params = {"RoleArn": role.arn, "RoleSessionName": session_name()}
-    if role.mfa_serial:
-        params.update(SerialNumber=role.mfa_serial, TokenCode=role.mfa_code or "")
+    if role.sends_code:
+        params.update(SerialNumber=role.mfa_serial or "", TokenCode=role.mfa_code or "")
+    refused = lambda reason: role_refused(role, reason)  # noqa: E731
+    return _temporary(settings, base, "AssumeRole", params, timeouts, refused)
+
+
+def session_token(
+    settings: LeanSettings, base: Credentials, serial: str, code: str, timeouts: Timeouts
+) -> Credentials:
+    """sts:GetSessionToken as ``base`` with the MFA device and code: an MFA session (STS's
+    default length, 12 hours for an IAM user), to assume roles that require MFA. ``base``
+    must be an IAM user's long-term keys, and the session may call sts:AssumeRole:
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html"""
+    params = {"SerialNumber": serial, "TokenCode": code}
+    refused = lambda reason: mfa_session_refused(serial, reason)  # noqa: E731
+    return _temporary(settings, base, "GetSessionToken", params, timeouts, refused)
+
+
+def _temporary(
+    settings: LeanSettings,
+    base: Credentials,
+    action: str,
+    params: dict[str, str],
+    timeouts: Timeouts,
+    refused: Callable[[str], AwsError],
+) -> Credentials:
+    """The temporary credentials ``action`` answers with; a failure as ``refused(reason)``."""
     try:
-        status, text = _call(settings, base, "AssumeRole", params, timeouts)
+        status, text = _call(settings, base, action, params, timeouts)
     except EndpointUnreachable as err:
-        raise role_refused(role, f"the STS endpoint {err.endpoint} {err.reason}") from None
+        raise refused(f"the STS endpoint {err.endpoint} {err.reason}") from None
     if status != 200:
-        reason = answer_reason(xml_field(text, "Code") or f"HTTP{status}", _message(text))
-        raise role_refused(role, reason)
-    return sts_credentials(text, "AssumeRole")
+        raise refused(answer_reason(xml_field(text, "Code") or f"HTTP{status}", _message(text)))
+    return sts_credentials(text, action)
 
 
 def caller_account(settings: LeanSettings, credentials: Credentials, timeouts: Timeouts) -> str:

@@ -113,7 +113,8 @@ def side_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--mfa-serial",
             metavar="ARN",
-            help="The MFA device the role needs: secretctl asks for a code before assuming it.",
+            help="The MFA device the roles need: secretctl asks for one code before assuming "
+            "them (two roles share one MFA session).",
         )
     )
     for option in reversed(options):
@@ -124,7 +125,7 @@ def side_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[Side, Side]:
     """The two sides the options name, checked before any request."""
     from secretctl.aws.place import Role, check_mfa_serial, check_role_arn
-    from secretctl.sides import Side, check_region
+    from secretctl.sides import Side, check_mfa_sides, check_region
 
     serial = options.pop("mfa_serial")
     built = []
@@ -141,6 +142,7 @@ def sides_from(source: str, destination: str, options: dict[str, Any]) -> tuple[
         raise UsageError("--mfa-serial is for the role of --from-role or --to-role; name one")
     if serial:
         check_mfa_serial(serial)
+        check_mfa_sides(built[0], built[1])
     return built[0], built[1]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from secretctl.aws.credentials import Credentials
 from secretctl.aws.errors import (
     CLOSED,
     MALFORMED,
@@ -248,37 +249,84 @@ def make_session(place: Place | None = None, timeouts: Timeouts | None = None) -
     return session
 
 
-def _as_role(session: Any, role: Role, timeouts: Timeouts) -> Any:
-    """A session with ``role``'s credentials, assumed with ``session``'s."""
-    import boto3
-    import botocore.exceptions as bx
+def _sts_config(timeouts: Timeouts) -> Any:
     from botocore.config import Config
 
-    from secretctl.aws.sts import answer_reason, role_refused, session_name
-
-    config = Config(
+    return Config(
         connect_timeout=timeouts.connect, read_timeout=timeouts.read, retries={"max_attempts": 1}
     )
-    args = {"RoleArn": role.arn, "RoleSessionName": session_name()}
-    if role.mfa_serial:
-        args.update(SerialNumber=role.mfa_serial, TokenCode=role.mfa_code or "")
+
+
+def _temporary(
+    call: Callable[[], dict[str, Any]], timeouts: Timeouts, refused: Callable[[str], AwsError]
+) -> dict[str, Any]:
+    """The Credentials of an STS answer (``call()``); a failure as ``refused(reason)``, the
+    lean path's line."""
+    import botocore.exceptions as bx
+
+    from secretctl.aws.sts import answer_reason
+
     try:
-        out = session.client("sts", config=config).assume_role(**args)["Credentials"]
+        return call()["Credentials"]  # type: ignore[no-any-return]
     except bx.ClientError as err:
         error = err.response.get("Error", {})
         message = " ".join(str(error.get("Message", "")).split())
-        raise role_refused(role, answer_reason(str(error.get("Code", "")), message)) from None
+        raise refused(answer_reason(str(error.get("Code", "")), message)) from None
     except bx.BotoCoreError as err:
         failure = connection_failure(err, timeouts)
         if failure is None:
             raise
         host = urlsplit(str(getattr(err, "kwargs", {}).get("endpoint_url", "?"))).netloc
-        raise role_refused(role, f"the STS endpoint {host} {failure[0]}") from None
+        raise refused(f"the STS endpoint {host} {failure[0]}") from None
+
+
+def _as_role(session: Any, role: Role, timeouts: Timeouts) -> Any:
+    """A session with ``role``'s credentials, assumed with ``session``'s (or with the role's
+    MFA session's)."""
+    import boto3
+
+    from secretctl.aws.sts import role_refused, session_name
+
+    args = {"RoleArn": role.arn, "RoleSessionName": session_name()}
+    if role.sends_code:
+        args.update(SerialNumber=role.mfa_serial or "", TokenCode=role.mfa_code or "")
+    if role.mfa_session is not None:
+        session = boto3.session.Session(
+            aws_access_key_id=role.mfa_session.access_key,
+            aws_secret_access_key=role.mfa_session.secret_key,
+            aws_session_token=role.mfa_session.token,
+            region_name=session.region_name,
+        )
+    sts = session.client("sts", config=_sts_config(timeouts))
+    out = _temporary(
+        lambda: sts.assume_role(**args), timeouts, lambda reason: role_refused(role, reason)
+    )
     return boto3.session.Session(
         aws_access_key_id=out["AccessKeyId"],
         aws_secret_access_key=out["SecretAccessKey"],
         aws_session_token=out["SessionToken"],
         region_name=session.region_name,
+    )
+
+
+def mfa_session(place: Place, serial: str, code: str, timeouts: Timeouts) -> Credentials:
+    """sts:GetSessionToken with the MFA device and code, as the place's profile (or the
+    current credentials): the lean path's ``sts.session_token`` through boto3."""
+    from secretctl.aws.sts import mfa_session_refused
+
+    session = make_session(place._replace(role=None), timeouts)
+    sts = session.client("sts", config=_sts_config(timeouts))
+    out = _temporary(
+        lambda: sts.get_session_token(SerialNumber=serial, TokenCode=code),
+        timeouts,
+        lambda reason: mfa_session_refused(serial, reason),
+    )
+    expiration = out.get("Expiration")
+    return Credentials(
+        out["AccessKeyId"],
+        out["SecretAccessKey"],
+        out["SessionToken"],
+        expiration.timestamp() if expiration is not None else None,
     )
 
 

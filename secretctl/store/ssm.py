@@ -16,7 +16,9 @@ from secretctl.errors import AwsError
 from secretctl.naming import is_secret_name, service_path
 
 if TYPE_CHECKING:  # the records load with the commands that return them, not on exec's path
+    from secretctl.aws.credentials import Credentials
     from secretctl.aws.place import Place
+    from secretctl.aws.settings import LeanSettings
     from secretctl.store.base import Change, Current, SecretMeta
 from secretctl.store.ssm_errors import aws_call, error_code
 
@@ -59,6 +61,37 @@ def _meta(param: Mapping[str, Any], value: str | None = None) -> SecretMeta:
     )
 
 
+def _lean_settings(place: Place | None, retry_mode: str | None) -> LeanSettings | None:
+    """The lean path's settings for ``place``, or None when boto3 serves it (a profile, a
+    ``retry_mode``, ... : ``aws.settings``)."""
+    from secretctl.aws.settings import lean_settings
+
+    environ = place.environ(os.environ) if place else os.environ
+    return None if retry_mode else lean_settings(environ)
+
+
+def mfa_session(
+    place: Place, serial: str, code: str, timeout: float | None, retry_mode: str | None
+) -> Credentials:
+    """An MFA session (sts:GetSessionToken with ``serial`` and ``code``) as ``place``'s
+    credentials (its profile's, else the current ones), through the path its store takes."""
+    from secretctl.aws.settings import check_endpoint_urls
+    from secretctl.aws.timeouts import Timeouts
+
+    check_endpoint_urls(os.environ)
+    timeouts = Timeouts.from_environ(os.environ, timeout)
+    settings = _lean_settings(place, retry_mode)
+    if settings is None:
+        from secretctl.store.boto3_client import mfa_session as boto3_mfa_session
+
+        return boto3_mfa_session(place, serial, code, timeouts)
+    from secretctl.aws.credentials import resolve_credentials
+    from secretctl.aws.sts import session_token
+
+    base = resolve_credentials(os.environ, settings.sts_endpoint, timeouts)
+    return session_token(settings, base, serial, code, timeouts)
+
+
 class SsmStore:
     """Secrets in SSM Parameter Store through one client (either kind is thread-safe), in one
     account and region."""
@@ -83,15 +116,14 @@ class SsmStore:
         SECRETCTL_TIMEOUT) bounds the whole command, from now. A ``retry_mode`` (botocore's
         standard or adaptive) is botocore's to implement: it goes through boto3. A ``place``
         (a side of diff or copy) sets the region, profile and role."""
-        from secretctl.aws.settings import check_endpoint_urls, lean_settings
+        from secretctl.aws.settings import check_endpoint_urls
         from secretctl.aws.timeouts import Timeouts
         from secretctl.kms import resolve_kms_key
 
         check_endpoint_urls(os.environ)
         attempts = retries if retries is not None else retries_from_env(os.environ)
         timeouts = Timeouts.from_environ(os.environ, timeout)
-        environ = place.environ(os.environ) if place else os.environ
-        settings = None if retry_mode else lean_settings(environ)
+        settings = _lean_settings(place, retry_mode)
         role = place.role if place else None
         if settings is None:
             from secretctl.store.boto3_client import caller_account, make_client, make_session

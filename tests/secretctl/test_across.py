@@ -20,6 +20,8 @@ from tests.secretctl.conftest import Run
 HOME = "123456789012"  # moto's account for the test credentials
 OTHER, THIRD, FOURTH = "222222222222", "333333333333", "444444444444"
 SSM_WRITES = {"PutParameter", "DeleteParameter", "DeleteParameters"}
+MFA_SERIAL = f"arn:aws:iam::{HOME}:mfa/me"
+BAD_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 
 
 def role(account: str, name: str = "secrets-writer") -> str:
@@ -251,6 +253,24 @@ def test_profiles_from_a_config_file(
     assert proxy.total() == 0
 
 
+def test_one_mfa_code_for_two_roles_from_one_profile(
+    via: Run, proxy: CountingProxy, aws_env: dict[str, str], ssm: Any, tmp_path: Path
+) -> None:
+    """Both roles assumed from the same profile: its credentials start the one MFA session
+    (through boto3), and both roles are assumed with it."""
+    seed(ssm_in(aws_env, THIRD), "api", SOURCE)
+    config = tmp_path / "config"
+    write_config(config, aws_env)
+    sides = ["--from-profile", "dev", "--from-role", role(THIRD)]
+    sides += ["--to-profile", "dev", "--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL]
+    copied = via(
+        "copy", "api", "api", *sides, env_extra={"AWS_CONFIG_FILE": str(config)}, input="123456\n"
+    )
+    assert copied.stdout == "3 added, 0 changed, 0 unchanged, 0 deleted\n", copied.stderr
+    assert proxy.counts["GetSessionToken"] == 1 and proxy.counts["AssumeRole"] == 2
+    assert stored(ssm_in(aws_env, OTHER)) == {f"/api/{k}": (v, ["1"]) for k, v in SOURCE.items()}
+
+
 # --- bad input: one line, nothing written ----------------------------------------------------
 
 
@@ -308,6 +328,12 @@ def test_copy_named_keys_and_missing_key(via: Run, proxy: CountingProxy, ssm: An
         # STS's SerialNumber: 9 to 256 of [\w+=/:,.@-] (AWS refuses others; moto does not)
         (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "my phone"], "--mfa-serial"),
         (["diff", "a", "b", "--to-role", role(OTHER), "--mfa-serial", "GAHT1234"], "--mfa-serial"),
+        # one code cannot start an MFA session for two sets of credentials
+        (
+            ["diff", "a", "b", "--from-profile", "dev", "--from-role", role(THIRD)]
+            + ["--to-role", role(OTHER), "--mfa-serial", f"arn:aws:iam::{HOME}:mfa/me"],
+            "--mfa-serial with --from-role and --to-role needs both sides' credentials the same",
+        ),
         (["copy", "_chamber", "web"], "reserved"),
         (["copy", "api", "web", "--tags", "owner"], "invalid tag 'owner' (--tags): write each"),
     ],
@@ -383,6 +409,54 @@ def test_mfa_code_is_asked_for_and_sent(via: Run, proxy: CountingProxy, ssm: Any
     assert "AssumeRole" not in proxy.counts
 
 
+@pytest.mark.usefixtures("both_backends")
+def test_one_mfa_code_serves_both_roles(
+    via: Run, proxy: CountingProxy, aws_env: dict[str, str], ssm: Any
+) -> None:
+    """Both sides assume a role that needs MFA: one code (AWS refuses a code used twice),
+    one sts:GetSessionToken with it, and each role assumed with that MFA session."""
+    seed(ssm_in(aws_env, THIRD), "api", SOURCE)
+    args = ["copy", "api", "api", "--from-role", role(THIRD), "--to-role", role(OTHER)]
+    copied = via(*args, "--mfa-serial", MFA_SERIAL, input="123456\n")  # one line: one code
+    assert copied.stdout == "3 added, 0 changed, 0 unchanged, 0 deleted\n", copied.stderr
+    sessions = [q for q in proxy.queries if q["Action"] == "GetSessionToken"]
+    assert [(q["SerialNumber"], q["TokenCode"]) for q in sessions] == [(MFA_SERIAL, "123456")]
+    assumed = [q for q in proxy.queries if q["Action"] == "AssumeRole"]
+    assert sorted(q["RoleArn"] for q in assumed) == sorted([role(THIRD), role(OTHER)])
+    assert not any("TokenCode" in q or "SerialNumber" in q for q in assumed)
+    assert stored(ssm_in(aws_env, OTHER)) == {f"/api/{k}": (v, ["1"]) for k, v in SOURCE.items()}
+    assert stored(ssm) == {}
+
+
+@pytest.mark.usefixtures("both_backends")
+def test_a_refused_mfa_code(run: Run, aws_env: dict[str, str], ssm: Any) -> None:
+    """STS refuses the code (wrong, or used already): one line naming the device and STS's
+    reason, from GetSessionToken (two roles) as from AssumeRole (one)."""
+    seed(ssm, "api", SOURCE)
+    deny = Fault("deny", frozenset({"GetSessionToken", "AssumeRole"}), message=BAD_CODE)
+    both = ["--from-role", role(THIRD), "--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL]
+    with fault_injector(aws_env["AWS_ENDPOINT_URL"], [deny]) as proxy:
+        env = {"AWS_ENDPOINT_URL": proxy.url}
+        two = run("copy", "api", "api", *both, env_extra=env, input="123456\n")
+        assert proxy.counts == {"GetSessionToken": 1}
+        one_role = ["--to-role", role(OTHER), "--mfa-serial", MFA_SERIAL]
+        one = run("diff", "api", "api", *one_role, env_extra=env, input="123456\n")
+        assert not set(proxy.counts) & SSM_WRITES
+    assert one_error_line(two, 1) == (
+        f"secretctl: error: cannot start an MFA session with device {MFA_SERIAL} "
+        f"(--mfa-serial): AccessDenied: {BAD_CODE}"
+    )
+    assert one_error_line(one, 2) == (
+        f"secretctl: error: cannot assume role {role(OTHER)} (--to-role) with MFA device "
+        f"{MFA_SERIAL}: AccessDenied: {BAD_CODE}"
+    )
+    with fault_injector(aws_env["AWS_ENDPOINT_URL"], [Fault("refuse")]) as dead:
+        env = {"AWS_ENDPOINT_URL": dead.url}
+        down = run("diff", "api", "api", *both, env_extra=env, input="123456\n")
+    device = f"cannot start an MFA session with device {MFA_SERIAL} (--mfa-serial): "
+    one_error_line(down, 2, device + f"the STS endpoint {dead.url.split('//')[1]} refused")
+
+
 # --- interruption ----------------------------------------------------------------------------
 
 
@@ -437,6 +511,11 @@ def test_on_a_terminal_prune_asks_and_mfa_is_prompted(aws_env: dict[str, str], s
     args = ["diff", "api", "api", "--to-role", role(OTHER), "--mfa-serial", serial]
     mfa = run_on_pty(args, aws_env, answers={prompt: "654321\n"})
     assert mfa.returncode == 1, mfa.terminal  # asked, assumed, compared: they differ
+    both = ["diff", "api", "api", "--from-role", role(THIRD), "--to-role", role(OTHER)]
+    prompt = f"MFA code for {serial} (to assume {role(THIRD)} and {role(OTHER)}): "
+    once = run_on_pty([*both, "--mfa-serial", serial], aws_env, answers={prompt: "654321\n"})
+    assert once.returncode == 0, once.terminal  # both empty: equal
+    assert once.terminal.count("MFA code for") == 1
 
 
 # --- tags: new keys only, DST's required tags ------------------------------------------------

@@ -269,3 +269,19 @@ def test_tag_commands(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def
     }
     _, calls = counted("tag", "delete", "svc", "key000", "a")
     assert calls == {"GetParameter": 1, "RemoveTagsFromResource": 1}
+
+
+def test_mfa_one_role_one_assume_two_roles_one_session(counted, ssm: Any) -> None:  # type: ignore[no-untyped-def]
+    """--mfa-serial: one role is assumed with the code (one request); two roles share one
+    sts:GetSessionToken with the code, then each is assumed with that session, no code."""
+    seed(ssm, "staging", 3)
+    serial = "arn:aws:iam::123456789012:mfa/me"
+    other, third = (f"arn:aws:iam::{a}:role/secrets-writer" for a in ("222222222222", "3" * 12))
+    mfa = ["--mfa-serial", serial]
+    _, calls = counted(
+        "diff", "staging", "prod", "--to-role", other, *mfa, input="123456\n", status=1
+    )
+    assert calls == {"AssumeRole": 1, "GetParametersByPath": 2}
+    both = ["--from-role", third, "--to-role", other, *mfa]
+    _, calls = counted("diff", "staging", "staging", *both, input="123456\n")
+    assert calls == {"GetSessionToken": 1, "AssumeRole": 2, "GetParametersByPath": 2}
