@@ -73,13 +73,19 @@ def audit_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--athena-table",
                 metavar="DB.TABLE",
                 envvar="SECRETCTL_AUDIT_ATHENA_TABLE",
-                help="The CloudTrail table (the platform's auditAthenaTable export).",
+                help=(
+                    "The CloudTrail table (the platform's auditAthenaTable export). "
+                    "Env: SECRETCTL_AUDIT_ATHENA_TABLE."
+                ),
             ),
             click.option(
                 "--athena-workgroup",
                 metavar="WG",
                 envvar="SECRETCTL_AUDIT_ATHENA_WORKGROUP",
-                help="The workgroup (the platform's auditAthenaWorkgroup export).",
+                help=(
+                    "The workgroup (the platform's auditAthenaWorkgroup export). "
+                    "Env: SECRETCTL_AUDIT_ATHENA_WORKGROUP."
+                ),
             ),
             json_option,
             preserve_case_option,
