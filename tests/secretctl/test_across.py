@@ -335,6 +335,7 @@ def test_copy_named_keys_and_missing_key(via: Run, proxy: CountingProxy, ssm: An
             "--mfa-serial with --from-role and --to-role needs both sides' credentials the same",
         ),
         (["copy", "_chamber", "web"], "reserved"),
+        (["copy", "api", "AWS-web"], "SSM reserves names that begin with 'aws' or 'ssm'"),
         (["copy", "api", "web", "--tags", "owner"], "invalid tag 'owner' (--tags): write each"),
     ],
 )
