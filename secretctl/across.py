@@ -11,7 +11,12 @@ from secretctl.diffing import CopyPlan, ServiceDiff, diff_services, plan_copy
 from secretctl.environ import check_env_name_clashes
 from secretctl.errors import NotFoundError, SecretctlError, UsageError
 from secretctl.loading import first_service
-from secretctl.naming import normalize_key, parameter_name, service_lookup_names
+from secretctl.naming import (
+    normalize_key,
+    parameter_name,
+    service_lookup_names,
+    writable_service,
+)
 from secretctl.sides import concurrently
 from secretctl.store.base import Store
 from secretctl.tags import check_new_secrets
@@ -62,8 +67,11 @@ def diff(pair: Pair) -> ServiceDiff:
     return diff_services(pair.source_values, pair.destination_values)
 
 
-def check_copy_keys(keys: list[str], *, preserve_case: bool, prune: bool) -> None:
-    """The KEY arguments of copy, checked before any request."""
+def check_copy_arguments(
+    destination: str, keys: list[str], *, preserve_case: bool, prune: bool
+) -> None:
+    """copy's DST (not a name SSM reserves) and KEY arguments, checked before any request."""
+    writable_service(destination, preserve_case)
     for key in keys:
         normalize_key(key, preserve_case)
     if keys and prune:

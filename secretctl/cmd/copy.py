@@ -51,14 +51,12 @@ def copy_cmd(
     --dry-run). Prints how many were added, changed, unchanged and deleted. Either side can be
     in another account or region (--from-*/--to-* options)."""
     from secretctl import across
-    from secretctl.naming import writable_service
     from secretctl.progress import for_keys
     from secretctl.prompts import confirm, require_yes
     from secretctl.tags import parse_tags
 
-    writable_service(destination, preserve_case)  # a name SSM reserves: before any request
     new_tags = parse_tags(tags)
-    across.check_copy_keys(list(keys), preserve_case=preserve_case, prune=prune)
+    across.check_copy_arguments(destination, list(keys), preserve_case=preserve_case, prune=prune)
     if prune and not dry_run:
         require_yes(yes, "copy --prune")
     src_store, dst_store = open_sides(ctx, source, destination, options, preserve_case)
